@@ -1,0 +1,12 @@
+namespace GptOssWorkbench.Cli;
+
+using System.CommandLine;
+
+/// <summary>The list of `gptoss` subcommands; each lives in its own file and is added here.</summary>
+public static class CliCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return InfoCommand.Create();
+    }
+}
