@@ -176,4 +176,22 @@ public class ModelConfigReaderTests : IDisposable
         Assert.Contains(Path.Combine(dir, "config.json"), error.Message);
         Assert.Contains("unknown checkpoint layout", error.Message);
     }
+
+    [Fact]
+    public void Hf_aliases_num_experts_and_experts_per_token_are_accepted_when_alone()
+    {
+        var json = Hf20bConfig.Replace("\"num_local_experts\": 32", "\"num_experts\": 16").Replace("\"num_experts_per_tok\": 4,", "");
+        var config = ModelConfigReader.Read(Folder("alias", json.Replace("\"experts_per_token\": 4", "\"experts_per_token\": 2")));
+        Assert.Equal(16, config.NumExperts);
+        Assert.Equal(2, config.ExpertsPerToken);
+    }
+
+    [Fact]
+    public void Layer_types_of_the_wrong_length_name_the_field()
+    {
+        var dir = Folder("short", Hf20bConfig.Replace("\"num_hidden_layers\": 24", "\"num_hidden_layers\": 23"));
+        var error = Assert.Throws<CheckpointException>(() => ModelConfigReader.Read(dir));
+        Assert.Contains("'layer_types'", error.Message);
+        Assert.Contains("23", error.Message);
+    }
 }
