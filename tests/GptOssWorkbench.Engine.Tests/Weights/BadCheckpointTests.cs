@@ -234,4 +234,16 @@ public class BadCheckpointTests : IDisposable
         }
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(ModelFile(dir))));
     }
+
+    [Fact]
+    public void Float32_norms_are_accepted_as_hf_conversion_may_write_them()
+    {
+        var dir = Good();
+        float[] values = [.. Enumerable.Range(0, 64).Select(i => 1f + i / 64f)];
+        using var norm = tensor(values);
+        RewriteTensors(ModelFile(dir), tensors => Replace(tensors, "model.norm.weight", norm));
+        using var weights = CheckpointLoader.Load(dir);
+        Assert.Equal(ScalarType.Float32, weights.FinalNorm.dtype);
+        Assert.Equal(values, weights.FinalNorm.data<float>().ToArray());
+    }
 }
