@@ -1,0 +1,166 @@
+namespace GptOssWorkbench.Data.Batches;
+
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+
+/// <summary>
+/// Writes a batch's results as JSONL or CSV with the same columns (<see cref="Columns"/>). In JSONL the
+/// metadata is a nested object and stop a list; in CSV both are JSON text in their cell. Items are read
+/// in pages, so a 100,000-item batch does not sit in memory.
+/// </summary>
+public static class BatchExporter
+{
+    private const int PageSize = 500;
+
+    private enum Kind { Text, Number, Time, Json, List }
+
+    private sealed record Column(string Name, Kind Kind, Func<BatchExportRow, object?> Value);
+
+    private static readonly Column[] Columns =
+    [
+        new("batch_id", Kind.Number, r => r.BatchId),
+        new("item", Kind.Number, r => r.ItemOrder),
+        new("source_line", Kind.Number, r => r.SourceLine),
+        new("id", Kind.Text, r => r.ExternalId),
+        new("prompt", Kind.Text, r => r.Prompt),
+        new("system", Kind.Text, r => r.System),
+        new("developer", Kind.Text, r => r.Developer),
+        new("metadata", Kind.Json, r => r.MetadataJson),
+        new("repeat", Kind.Number, r => r.Repeat),
+        new("run_id", Kind.Number, r => r.RunId),
+        new("status", Kind.Text, r => r.Status),
+        new("reasoning", Kind.Text, r => r.Reasoning),
+        new("commentary", Kind.Text, r => r.Commentary),
+        new("answer", Kind.Text, r => r.Answer),
+        new("finish_reason", Kind.Text, r => r.FinishReason),
+        new("error", Kind.Text, r => r.Error),
+        new("prompt_tokens", Kind.Number, r => r.PromptTokens),
+        new("output_tokens", Kind.Number, r => r.OutputTokens),
+        new("reasoning_tokens", Kind.Number, r => r.ReasoningTokens),
+        new("time_to_first_token_ms", Kind.Number, r => r.TimeToFirstTokenMs),
+        new("tokens_per_second", Kind.Number, r => r.TokensPerSecond),
+        new("started_at", Kind.Time, r => r.StartedAt),
+        new("finished_at", Kind.Time, r => r.FinishedAt),
+        new("attempts", Kind.Number, r => r.AttemptCount),
+        new("model", Kind.Text, r => r.Model),
+        new("weights_fingerprint", Kind.Text, r => r.WeightsFingerprint),
+        new("engine_version", Kind.Text, r => r.EngineVersion),
+        new("device", Kind.Text, r => r.Device),
+        new("reasoning_effort", Kind.Text, r => r.ReasoningEffort),
+        new("temperature", Kind.Number, r => r.Temperature),
+        new("top_p", Kind.Number, r => r.TopP),
+        new("top_k", Kind.Number, r => r.TopK),
+        new("min_p", Kind.Number, r => r.MinP),
+        new("repetition_penalty", Kind.Number, r => r.RepetitionPenalty),
+        new("presence_penalty", Kind.Number, r => r.PresencePenalty),
+        new("frequency_penalty", Kind.Number, r => r.FrequencyPenalty),
+        new("max_tokens", Kind.Number, r => r.MaxTokens),
+        new("stop", Kind.List, r => r.Stop),
+        new("seed", Kind.Number, r => r.Seed),
+        new("prompt_token_count", Kind.Number, r => r.PromptTokenCount),
+        new("prompt_tokens_sha256", Kind.Text, r => r.PromptTokensSha256),
+    ];
+
+    public static IReadOnlyList<string> ColumnNames { get; } = Columns.Select(c => c.Name).ToArray();
+
+    public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    {
+        var newLine = "\n"u8.ToArray();
+        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        {
+            using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                json.WriteStartObject();
+                foreach (var column in Columns)
+                {
+                    json.WritePropertyName(column.Name);
+                    WriteJsonValue(json, column, column.Value(row));
+                }
+                json.WriteEndObject();
+            }
+            await output.WriteAsync(newLine, cancellationToken);
+        }
+        await output.FlushAsync(cancellationToken);
+    }
+
+    public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    {
+        // No formula-injection rewriting: the export is data, and a prompt must come back byte for byte.
+        var options = new CsvWriterOptions { Injection = CsvInjection.None };
+        await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
+        csv.WriteHeader(ColumnNames.ToArray());
+        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        {
+            var fields = Columns.Select(c => CsvText(c, c.Value(row))).ToArray();
+            await csv.WriteRecordAsync(fields, cancellationToken);
+        }
+        await csv.FlushAsync(cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<BatchExportRow> ReadRowsAsync(WorkbenchDbContext db, long batchId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!await db.BatchJobs.AnyAsync(b => b.Id == batchId, cancellationToken))
+            throw new KeyNotFoundException($"Batch {batchId} does not exist.");
+        var after = -1;
+        while (true)
+        {
+            var page = await db.BatchItems.AsNoTracking()
+                .Where(i => i.BatchJobId == batchId && i.Order > after)
+                .OrderBy(i => i.Order)
+                .Take(PageSize)
+                .Include(i => i.Run).ThenInclude(r => r!.Messages)
+                .AsSplitQuery()
+                .ToListAsync(cancellationToken);
+            foreach (var item in page)
+                yield return BatchExportRow.From(item);
+            if (page.Count < PageSize)
+                yield break;
+            after = page[^1].Order;
+        }
+    }
+
+    private static void WriteJsonValue(Utf8JsonWriter json, Column column, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case string text when column.Kind == Kind.Json:
+                json.WriteRawValue(text);
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case IReadOnlyList<string> list:
+                json.WriteStartArray();
+                foreach (var item in list)
+                    json.WriteStringValue(item);
+                json.WriteEndArray();
+                break;
+            case DateTime time:
+                json.WriteStringValue(time.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case int number: json.WriteNumberValue(number); break;
+            case long number: json.WriteNumberValue(number); break;
+            case double number: json.WriteNumberValue(number); break;
+            default:
+                throw new InvalidOperationException($"Column {column.Name} has an unexpected value type {value.GetType()}.");
+        }
+    }
+
+    private static string? CsvText(Column column, object? value) => value switch
+    {
+        null => null,
+        string text => text,
+        IReadOnlyList<string> list => JsonSerializer.Serialize(list),
+        DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
+        double number => number.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"Column {column.Name} has an unexpected value type {value.GetType()}."),
+    };
+}
