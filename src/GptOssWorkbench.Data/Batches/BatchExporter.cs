@@ -1,7 +1,7 @@
 namespace GptOssWorkbench.Data.Batches;
 
 using System.Globalization;
-using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -64,6 +64,9 @@ public static class BatchExporter
         new("prompt_tokens_sha256", Kind.Text, r => r.PromptTokensSha256),
     ];
 
+    /// <summary>Keeps non-ASCII text and &lt; &gt; readable in files (the output is not embedded in HTML).</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IReadOnlyList<string> ColumnNames { get; } = Columns.Select(c => c.Name).ToArray();
 
     public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
@@ -71,7 +74,7 @@ public static class BatchExporter
         var newLine = "\n"u8.ToArray();
         await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
         {
-            using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = ReadableJson.Encoder }))
             {
                 json.WriteStartObject();
                 foreach (var column in Columns)
@@ -157,7 +160,7 @@ public static class BatchExporter
     {
         null => null,
         string text => text,
-        IReadOnlyList<string> list => JsonSerializer.Serialize(list),
+        IReadOnlyList<string> list => JsonSerializer.Serialize(list, ReadableJson),
         DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
         double number => number.ToString("R", CultureInfo.InvariantCulture),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),

@@ -80,7 +80,7 @@ internal static class CsvPromptReader
     private static string MetadataJson(string[] header, string[] record, List<int> metadataColumns)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             foreach (var i in metadataColumns)

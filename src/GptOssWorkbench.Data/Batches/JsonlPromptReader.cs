@@ -41,7 +41,7 @@ internal static class JsonlPromptReader
         string? prompt = null, system = null, developer = null, id = null;
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var buffer = new MemoryStream();
-        using (var metadata = new Utf8JsonWriter(buffer))
+        using (var metadata = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             metadata.WriteStartObject();
             foreach (var property in root.EnumerateObject())
