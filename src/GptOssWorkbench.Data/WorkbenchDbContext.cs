@@ -12,6 +12,7 @@ using Microsoft.EntityFrameworkCore;
 public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : DbContext(options)
 {
     public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Run> Runs => Set<Run>();

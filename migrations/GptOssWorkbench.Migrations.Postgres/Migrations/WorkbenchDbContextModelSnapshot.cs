@@ -599,6 +599,55 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.ToTable("RunLogprobs");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int?>("RateLimitPerMinute")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Prefix")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ApiKeys");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.User", b =>
                 {
                     b.Property<string>("Id")
@@ -953,6 +1002,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                                 .HasColumnType("double precision")
                                 .HasColumnName("Temperature");
 
+                            b1.Property<string>("ToolsJson")
+                                .HasColumnType("text")
+                                .HasColumnName("ToolsJson");
+
                             b1.Property<int?>("TopK")
                                 .HasColumnType("integer")
                                 .HasColumnName("TopK");
@@ -999,6 +1052,17 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("RunTags", b =>

@@ -15,53 +15,54 @@ public static class BatchExporter
 {
     private const int PageSize = 500;
 
-    private enum Kind { Text, Number, Time, Json, List }
+    private sealed record Column(string Name, Func<BatchExportRow, object?> Value);
 
-    private sealed record Column(string Name, Kind Kind, Func<BatchExportRow, object?> Value);
+    /// <summary>A value that already is JSON (the metadata object): nested as is in JSONL, its text in CSV.</summary>
+    private sealed record RawJson(string Json);
 
     private static readonly Column[] Columns =
     [
-        new("batch_id", Kind.Number, r => r.BatchId),
-        new("item", Kind.Number, r => r.ItemOrder),
-        new("source_line", Kind.Number, r => r.SourceLine),
-        new("id", Kind.Text, r => r.ExternalId),
-        new("prompt", Kind.Text, r => r.Prompt),
-        new("system", Kind.Text, r => r.System),
-        new("developer", Kind.Text, r => r.Developer),
-        new("metadata", Kind.Json, r => r.MetadataJson),
-        new("repeat", Kind.Number, r => r.Repeat),
-        new("run_id", Kind.Number, r => r.RunId),
-        new("status", Kind.Text, r => r.Status),
-        new("reasoning", Kind.Text, r => r.Reasoning),
-        new("commentary", Kind.Text, r => r.Commentary),
-        new("answer", Kind.Text, r => r.Answer),
-        new("finish_reason", Kind.Text, r => r.FinishReason),
-        new("error", Kind.Text, r => r.Error),
-        new("prompt_tokens", Kind.Number, r => r.PromptTokens),
-        new("output_tokens", Kind.Number, r => r.OutputTokens),
-        new("reasoning_tokens", Kind.Number, r => r.ReasoningTokens),
-        new("time_to_first_token_ms", Kind.Number, r => r.TimeToFirstTokenMs),
-        new("tokens_per_second", Kind.Number, r => r.TokensPerSecond),
-        new("started_at", Kind.Time, r => r.StartedAt),
-        new("finished_at", Kind.Time, r => r.FinishedAt),
-        new("attempts", Kind.Number, r => r.AttemptCount),
-        new("model", Kind.Text, r => r.Model),
-        new("weights_fingerprint", Kind.Text, r => r.WeightsFingerprint),
-        new("engine_version", Kind.Text, r => r.EngineVersion),
-        new("device", Kind.Text, r => r.Device),
-        new("reasoning_effort", Kind.Text, r => r.ReasoningEffort),
-        new("temperature", Kind.Number, r => r.Temperature),
-        new("top_p", Kind.Number, r => r.TopP),
-        new("top_k", Kind.Number, r => r.TopK),
-        new("min_p", Kind.Number, r => r.MinP),
-        new("repetition_penalty", Kind.Number, r => r.RepetitionPenalty),
-        new("presence_penalty", Kind.Number, r => r.PresencePenalty),
-        new("frequency_penalty", Kind.Number, r => r.FrequencyPenalty),
-        new("max_tokens", Kind.Number, r => r.MaxTokens),
-        new("stop", Kind.List, r => r.Stop),
-        new("seed", Kind.Number, r => r.Seed),
-        new("prompt_token_count", Kind.Number, r => r.PromptTokenCount),
-        new("prompt_tokens_sha256", Kind.Text, r => r.PromptTokensSha256),
+        new("batch_id", r => r.BatchId),
+        new("item", r => r.ItemOrder),
+        new("source_line", r => r.SourceLine),
+        new("id", r => r.ExternalId),
+        new("prompt", r => r.Prompt),
+        new("system", r => r.System),
+        new("developer", r => r.Developer),
+        new("metadata", r => new RawJson(r.MetadataJson)),
+        new("repeat", r => r.Repeat),
+        new("run_id", r => r.RunId),
+        new("status", r => r.Status),
+        new("reasoning", r => r.Reasoning),
+        new("commentary", r => r.Commentary),
+        new("answer", r => r.Answer),
+        new("finish_reason", r => r.FinishReason),
+        new("error", r => r.Error),
+        new("prompt_tokens", r => r.PromptTokens),
+        new("output_tokens", r => r.OutputTokens),
+        new("reasoning_tokens", r => r.ReasoningTokens),
+        new("time_to_first_token_ms", r => r.TimeToFirstTokenMs),
+        new("tokens_per_second", r => r.TokensPerSecond),
+        new("started_at", r => r.StartedAt),
+        new("finished_at", r => r.FinishedAt),
+        new("attempts", r => r.AttemptCount),
+        new("model", r => r.Model),
+        new("weights_fingerprint", r => r.WeightsFingerprint),
+        new("engine_version", r => r.EngineVersion),
+        new("device", r => r.Device),
+        new("reasoning_effort", r => r.ReasoningEffort),
+        new("temperature", r => r.Temperature),
+        new("top_p", r => r.TopP),
+        new("top_k", r => r.TopK),
+        new("min_p", r => r.MinP),
+        new("repetition_penalty", r => r.RepetitionPenalty),
+        new("presence_penalty", r => r.PresencePenalty),
+        new("frequency_penalty", r => r.FrequencyPenalty),
+        new("max_tokens", r => r.MaxTokens),
+        new("stop", r => r.Stop),
+        new("seed", r => r.Seed),
+        new("prompt_token_count", r => r.PromptTokenCount),
+        new("prompt_tokens_sha256", r => r.PromptTokensSha256),
     ];
 
     /// <summary>Keeps non-ASCII text and &lt; &gt; readable in files (the output is not embedded in HTML).</summary>
@@ -133,8 +134,8 @@ public static class BatchExporter
             case null:
                 json.WriteNullValue();
                 break;
-            case string text when column.Kind == Kind.Json:
-                json.WriteRawValue(text);
+            case RawJson raw:
+                json.WriteRawValue(raw.Json);
                 break;
             case string text:
                 json.WriteStringValue(text);
@@ -160,6 +161,7 @@ public static class BatchExporter
     {
         null => null,
         string text => text,
+        RawJson raw => raw.Json,
         IReadOnlyList<string> list => JsonSerializer.Serialize(list, ReadableJson),
         DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
         double number => number.ToString("R", CultureInfo.InvariantCulture),

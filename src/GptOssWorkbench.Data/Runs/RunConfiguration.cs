@@ -32,6 +32,7 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
             manifest.Property(m => m.ReasoningEffort).HasColumnName("ReasoningEffort").HasMaxLength(16);
             manifest.Property(m => m.SystemInstructions).HasColumnName("SystemInstructions");
             manifest.Property(m => m.DeveloperInstructions).HasColumnName("DeveloperInstructions");
+            manifest.Property(m => m.ToolsJson).HasColumnName("ToolsJson");
             manifest.Property(m => m.PromptTokenCount).HasColumnName("PromptTokenCount");
             manifest.Property(m => m.PromptTokensSha256).HasColumnName("PromptTokensSha256").HasMaxLength(64);
             // Transcript browser filters: by model, and by model + effort for the effort comparison view.

@@ -35,6 +35,9 @@ public class RunManifest
     public string? SystemInstructions { get; set; }
     public string? DeveloperInstructions { get; set; }
 
+    /// <summary>Tool (function) definitions offered to the model, as the API request's JSON; part of the prompt.</summary>
+    public string? ToolsJson { get; set; }
+
     /// <summary>Token count of the exact rendered harmony prompt.</summary>
     public int? PromptTokenCount { get; set; }
 

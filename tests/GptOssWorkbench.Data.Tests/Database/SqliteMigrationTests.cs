@@ -19,7 +19,7 @@ public class SqliteMigrationTests
         var tables = await ReadTableNamesAsync(database.FilePath);
         string[] expected =
         [
-            "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
+            "ApiKeys", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
             "RegisteredModels", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "Users", "__EFMigrationsHistory",
             "__EFMigrationsLock", // EF Core 9+ serializes concurrent MigrateAsync calls (web + worker) with it
         ];
@@ -28,6 +28,8 @@ public class SqliteMigrationTests
         await using (var db = database.NewContext())
         {
             Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            // The entities and the committed migration agree (someone changed the model without `dotnet ef migrations add`).
+            Assert.False(db.Database.HasPendingModelChanges());
             Assert.Contains(await db.Database.GetAppliedMigrationsAsync(), m => m.EndsWith("_Initial"));
         }
     }

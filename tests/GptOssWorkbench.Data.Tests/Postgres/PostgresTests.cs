@@ -21,11 +21,12 @@ public class PostgresTests(PostgresCluster cluster)
         await using (var db = cluster.NewContext(connectionString))
         {
             Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            Assert.False(db.Database.HasPendingModelChanges());
             var tables = await db.Database.SqlQuery<string>(
                 $"SELECT table_name AS \"Value\" FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'").ToListAsync();
             string[] expected =
             [
-                "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
+                "ApiKeys", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
                 "RegisteredModels", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "Users", "__EFMigrationsHistory",
             ];
             Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));

@@ -136,6 +136,41 @@ public class DeleteBehaviorTests
         }
     }
 
+    [Fact]
+    public async Task Deleting_a_user_revokes_their_api_keys_and_keeps_their_runs()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        string userId;
+        await using (var db = database.NewContext())
+        {
+            var owner = TestData.User("owner");
+            var other = TestData.User("other");
+            db.ApiKeys.AddRange(
+                new ApiKey { User = owner, Name = "laptop", Prefix = "gow_aaaa", KeyHash = new string('a', 64), CreatedAt = TestData.Now },
+                new ApiKey { User = other, Name = "ci", Prefix = "gow_bbbb", KeyHash = new string('b', 64), CreatedAt = TestData.Now });
+            var run = TestData.QueuedRun("made through the API");
+            run.Source = RunSource.Api;
+            run.CreatedBy = owner;
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            userId = owner.Id;
+
+            db.ApiKeys.Add(new ApiKey { User = other, Name = "dup", Prefix = "gow_aaaa", KeyHash = new string('c', 64), CreatedAt = TestData.Now });
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        }
+
+        await using (var db = database.NewContext())
+            await db.Users.Where(u => u.Id == userId).ExecuteDeleteAsync();
+
+        await using (var db = database.NewContext())
+        {
+            Assert.Equal(["ci"], await db.ApiKeys.Select(k => k.Name).ToListAsync());
+            var run = await db.Runs.SingleAsync();
+            Assert.Null(run.CreatedByUserId);
+            Assert.Equal("made through the API", run.PromptText);
+        }
+    }
+
     private static Conversation ChatWithOneRun(WorkbenchDbContext db, string title, User reviewer, Tag tag)
     {
         var conversation = new Conversation { Title = title, CreatedAt = TestData.Now, UpdatedAt = TestData.Now };

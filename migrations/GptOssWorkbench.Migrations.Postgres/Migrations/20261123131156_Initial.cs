@@ -42,6 +42,32 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ApiKeys",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<string>(type: "character varying(64)", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    KeyHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RateLimitPerMinute = table.Column<int>(type: "integer", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastUsedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiKeys", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApiKeys_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BatchJobs",
                 columns: table => new
                 {
@@ -246,6 +272,7 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     ReasoningEffort = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     SystemInstructions = table.Column<string>(type: "text", nullable: true),
                     DeveloperInstructions = table.Column<string>(type: "text", nullable: true),
+                    ToolsJson = table.Column<string>(type: "text", nullable: true),
                     PromptTokenCount = table.Column<int>(type: "integer", nullable: true),
                     PromptTokensSha256 = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -452,6 +479,17 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_Prefix",
+                table: "ApiKeys",
+                column: "Prefix",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_UserId",
+                table: "ApiKeys",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BatchItems_BatchJobId_ModelName",
                 table: "BatchItems",
                 columns: new[] { "BatchJobId", "ModelName" });
@@ -643,12 +681,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropForeignKey(
-                name: "FK_BatchItems_BatchJobs_BatchJobId",
-                table: "BatchItems");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Runs_BatchJobs_BatchJobId",
-                table: "Runs");
+                name: "FK_BatchJobs_Users_CreatedByUserId",
+                table: "BatchJobs");
 
             migrationBuilder.DropForeignKey(
                 name: "FK_Conversations_Users_CreatedByUserId",
@@ -659,8 +693,19 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                 table: "Runs");
 
             migrationBuilder.DropForeignKey(
+                name: "FK_BatchItems_BatchJobs_BatchJobId",
+                table: "BatchItems");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Runs_BatchJobs_BatchJobId",
+                table: "Runs");
+
+            migrationBuilder.DropForeignKey(
                 name: "FK_Messages_Runs_RunId",
                 table: "Messages");
+
+            migrationBuilder.DropTable(
+                name: "ApiKeys");
 
             migrationBuilder.DropTable(
                 name: "Comments");
@@ -687,10 +732,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                 name: "Tags");
 
             migrationBuilder.DropTable(
-                name: "BatchJobs");
+                name: "Users");
 
             migrationBuilder.DropTable(
-                name: "Users");
+                name: "BatchJobs");
 
             migrationBuilder.DropTable(
                 name: "Runs");

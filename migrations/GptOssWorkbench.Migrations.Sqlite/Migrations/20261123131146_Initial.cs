@@ -40,6 +40,32 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ApiKeys",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    KeyHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RateLimitPerMinute = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastUsedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiKeys", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApiKeys_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "BatchJobs",
                 columns: table => new
                 {
@@ -244,6 +270,7 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     ReasoningEffort = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     SystemInstructions = table.Column<string>(type: "TEXT", nullable: true),
                     DeveloperInstructions = table.Column<string>(type: "TEXT", nullable: true),
+                    ToolsJson = table.Column<string>(type: "TEXT", nullable: true),
                     PromptTokenCount = table.Column<int>(type: "INTEGER", nullable: true),
                     PromptTokensSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
@@ -450,6 +477,17 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_Prefix",
+                table: "ApiKeys",
+                column: "Prefix",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_UserId",
+                table: "ApiKeys",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_BatchItems_BatchJobId_ModelName",
                 table: "BatchItems",
                 columns: new[] { "BatchJobId", "ModelName" });
@@ -641,12 +679,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropForeignKey(
-                name: "FK_BatchItems_BatchJobs_BatchJobId",
-                table: "BatchItems");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Runs_BatchJobs_BatchJobId",
-                table: "Runs");
+                name: "FK_BatchJobs_Users_CreatedByUserId",
+                table: "BatchJobs");
 
             migrationBuilder.DropForeignKey(
                 name: "FK_Conversations_Users_CreatedByUserId",
@@ -657,8 +691,19 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                 table: "Runs");
 
             migrationBuilder.DropForeignKey(
+                name: "FK_BatchItems_BatchJobs_BatchJobId",
+                table: "BatchItems");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Runs_BatchJobs_BatchJobId",
+                table: "Runs");
+
+            migrationBuilder.DropForeignKey(
                 name: "FK_Messages_Runs_RunId",
                 table: "Messages");
+
+            migrationBuilder.DropTable(
+                name: "ApiKeys");
 
             migrationBuilder.DropTable(
                 name: "Comments");
@@ -685,10 +730,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                 name: "Tags");
 
             migrationBuilder.DropTable(
-                name: "BatchJobs");
+                name: "Users");
 
             migrationBuilder.DropTable(
-                name: "Users");
+                name: "BatchJobs");
 
             migrationBuilder.DropTable(
                 name: "Runs");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace GptOssWorkbench.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(WorkbenchDbContext))]
-    [Migration("20261123125823_Initial")]
+    [Migration("20261123131146_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -574,6 +574,53 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.ToTable("RunLogprobs");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RateLimitPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Prefix")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ApiKeys");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.User", b =>
                 {
                     b.Property<string>("Id")
@@ -928,6 +975,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                                 .HasColumnType("REAL")
                                 .HasColumnName("Temperature");
 
+                            b1.Property<string>("ToolsJson")
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ToolsJson");
+
                             b1.Property<int?>("TopK")
                                 .HasColumnType("INTEGER")
                                 .HasColumnName("TopK");
@@ -974,6 +1025,17 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("User");
                 });
 
             modelBuilder.Entity("RunTags", b =>
