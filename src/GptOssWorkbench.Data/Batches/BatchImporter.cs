@@ -26,10 +26,17 @@ public static class BatchImporter
             Items = items,
         };
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.BatchJobs.Add(batch);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // Join the caller's transaction if there is one (e.g. the pipeline also creating the items' runs).
+        var ownTransaction = db.Database.CurrentTransaction is null
+            ? await db.Database.BeginTransactionAsync(cancellationToken)
+            : null;
+        await using (ownTransaction)
+        {
+            db.BatchJobs.Add(batch);
+            await db.SaveChangesAsync(cancellationToken);
+            if (ownTransaction is not null)
+                await ownTransaction.CommitAsync(cancellationToken);
+        }
         return batch;
     }
 

@@ -14,7 +14,7 @@ public class BatchImportTests
     public async Task Csv_with_quoted_fields_unicode_and_extra_columns_imports_every_row()
     {
         const string csv =
-            "id,prompt,system,difficulty,source\r\n" +
+            "\uFEFFid,prompt,system,difficulty,source\r\n" + // Excel writes a byte order mark
             "q1,\"Say \"\"hi\"\", then stop, please\",,easy,manual\r\n" +
             "q2,\"Line one\nline two\nline three\",Be brief.,hard,\"a,b\"\r\n" +
             "q3,Ünïcødé 日本語 🙂 prompt,,medium,\r\n";
@@ -185,6 +185,24 @@ public class BatchImportTests
                 new BatchImportRequest { Matrix = OneModel, CreatedByUserId = "nobody" }, new BatchImportLimits(), TestData.Now));
         }
         Assert.Equal(before, await SnapshotAsync(database));
+    }
+
+    [Fact]
+    public async Task Import_joins_a_transaction_the_caller_opened_and_rolls_back_with_it()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8("prompt\na\n"), "t.csv",
+                new BatchImportRequest { Matrix = OneModel }, new BatchImportLimits(), TestData.Now);
+            Assert.True(batch.Id > 0);
+            await transaction.RollbackAsync();
+        }
+
+        await using var check = database.NewContext();
+        Assert.Equal(0, await check.BatchJobs.CountAsync());
+        Assert.Equal(0, await check.BatchItems.CountAsync());
     }
 
     private static async Task<string> ImportExistingBatchAsync(SqliteTestDatabase database)
