@@ -54,6 +54,39 @@ public class DeleteBehaviorTests
     }
 
     [Fact]
+    public async Task Deleting_a_loaded_run_through_the_change_tracker_removes_its_output_only()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var reviewer = TestData.User("rita");
+            var tag = new Tag { Name = "t" };
+            ChatWithOneRun(db, "one", reviewer, tag);
+            ChatWithOneRun(db, "two", reviewer, tag);
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = database.NewContext())
+        {
+            var run = await db.Runs.Include(r => r.Messages).Include(r => r.Ratings).Include(r => r.Tags)
+                .SingleAsync(r => r.PromptText == "one question");
+            db.Runs.Remove(run);
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = database.NewContext())
+        {
+            Assert.Equal(["two question"], await db.Runs.Select(r => r.PromptText).ToListAsync());
+            // The conversation and the user's question stay; only the run's own output went.
+            Assert.Equal(2, await db.Conversations.CountAsync());
+            Assert.Equal(["one question", "two question", "thinking", "answer"],
+                await db.Messages.OrderBy(m => m.Id).Select(m => m.Content).ToListAsync());
+            Assert.Equal(1, await db.Ratings.CountAsync());
+            Assert.Equal(1, await db.Tags.CountAsync());
+        }
+    }
+
+    [Fact]
     public async Task Deleting_a_batch_removes_its_items_and_runs_and_leaves_other_batches()
     {
         await using var database = await SqliteTestDatabase.CreateAsync();
