@@ -44,6 +44,23 @@ public class ReviewConstraintTests
         }
     }
 
+    [Theory]
+    [InlineData(-1, 4)]
+    [InlineData(5, 5)]
+    [InlineData(6, 2)]
+    public async Task Span_annotations_need_a_non_empty_forward_span(int start, int end)
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var db = database.NewContext();
+        var run = TestData.QueuedRun("p");
+        var reasoning = TestData.Output(Data.Conversations.MessageChannels.Analysis, "some reasoning", 0);
+        run.Messages.Add(reasoning);
+        run.Annotations.Add(new SpanAnnotation { Message = reasoning, StartOffset = start, EndOffset = end, Note = "n", Author = TestData.User("r"), CreatedAt = TestData.Now });
+        db.Runs.Add(run);
+        var error = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        Assert.Contains("CK_SpanAnnotations_Offsets", error.InnerException!.Message);
+    }
+
     [Fact]
     public async Task A_comparison_needs_two_different_runs_and_stores_the_blind_layout()
     {
