@@ -72,15 +72,10 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
             .Where(id => id is > 0)
             .Select(id => id!.Value)
             .ToHashSet();
-        // Messages of a run that is itself new carry no id yet: reach the run through the navigation.
-        var newRunsWithMessages = ChangeTracker.Entries<Message>()
-            .Where(e => e.State == EntityState.Added && e.Entity.Run is { Id: <= 0 })
-            .Select(e => e.Entity.Run!);
-
+        // New runs (whose messages carry no run id yet) and modified runs, plus runs whose output changed.
         var runs = ChangeTracker.Entries<Run>()
             .Where(e => e.State is EntityState.Added or EntityState.Modified)
             .Select(e => e.Entity)
-            .Concat(newRunsWithMessages)
             .Concat(changedRunIds.Select(id => Runs.Find(id)).OfType<Run>())
             .Distinct()
             .ToList();
@@ -94,9 +89,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
                 entry.Collection(r => r.Messages).Load();
             run.RefreshSearchText(run.Messages.Where(m => Entry(m).State != EntityState.Deleted));
             if (entry.State != EntityState.Added)
-            {
                 run.Version = entry.OriginalValues.GetValue<int>(nameof(Run.Version)) + 1;
-            }
         }
     }
 }
