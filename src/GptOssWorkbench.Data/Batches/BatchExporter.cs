@@ -1,0 +1,171 @@
+namespace GptOssWorkbench.Data.Batches;
+
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CsvHelper;
+using Microsoft.EntityFrameworkCore;
+
+/// <summary>
+/// Writes a batch's results as JSONL or CSV with the same columns (<see cref="Columns"/>). In JSONL the
+/// metadata is a nested object and stop a list; in CSV both are JSON text in their cell. Items are read
+/// in pages, so a 100,000-item batch does not sit in memory.
+/// </summary>
+public static class BatchExporter
+{
+    private const int PageSize = 500;
+
+    private sealed record Column(string Name, Func<BatchExportRow, object?> Value);
+
+    /// <summary>A value that already is JSON (the metadata object): nested as is in JSONL, its text in CSV.</summary>
+    private sealed record RawJson(string Json);
+
+    private static readonly Column[] Columns =
+    [
+        new("batch_id", r => r.BatchId),
+        new("item", r => r.ItemOrder),
+        new("source_line", r => r.SourceLine),
+        new("id", r => r.ExternalId),
+        new("prompt", r => r.Prompt),
+        new("system", r => r.System),
+        new("developer", r => r.Developer),
+        new("metadata", r => new RawJson(r.MetadataJson)),
+        new("repeat", r => r.Repeat),
+        new("run_id", r => r.RunId),
+        new("status", r => r.Status),
+        new("reasoning", r => r.Reasoning),
+        new("commentary", r => r.Commentary),
+        new("answer", r => r.Answer),
+        new("finish_reason", r => r.FinishReason),
+        new("error", r => r.Error),
+        new("prompt_tokens", r => r.PromptTokens),
+        new("output_tokens", r => r.OutputTokens),
+        new("reasoning_tokens", r => r.ReasoningTokens),
+        new("time_to_first_token_ms", r => r.TimeToFirstTokenMs),
+        new("tokens_per_second", r => r.TokensPerSecond),
+        new("started_at", r => r.StartedAt),
+        new("finished_at", r => r.FinishedAt),
+        new("attempts", r => r.AttemptCount),
+        new("model", r => r.Model),
+        new("weights_fingerprint", r => r.WeightsFingerprint),
+        new("engine_version", r => r.EngineVersion),
+        new("device", r => r.Device),
+        new("reasoning_effort", r => r.ReasoningEffort),
+        new("temperature", r => r.Temperature),
+        new("top_p", r => r.TopP),
+        new("top_k", r => r.TopK),
+        new("min_p", r => r.MinP),
+        new("repetition_penalty", r => r.RepetitionPenalty),
+        new("presence_penalty", r => r.PresencePenalty),
+        new("frequency_penalty", r => r.FrequencyPenalty),
+        new("max_tokens", r => r.MaxTokens),
+        new("stop", r => r.Stop),
+        new("seed", r => r.Seed),
+        new("prompt_token_count", r => r.PromptTokenCount),
+        new("prompt_tokens_sha256", r => r.PromptTokensSha256),
+    ];
+
+    /// <summary>Keeps non-ASCII text and &lt; &gt; readable in files (the output is not embedded in HTML).</summary>
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static IReadOnlyList<string> ColumnNames { get; } = Columns.Select(c => c.Name).ToArray();
+
+    public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    {
+        var newLine = "\n"u8.ToArray();
+        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        {
+            using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = ReadableJson.Encoder }))
+            {
+                json.WriteStartObject();
+                foreach (var column in Columns)
+                {
+                    json.WritePropertyName(column.Name);
+                    WriteJsonValue(json, column, column.Value(row));
+                }
+                json.WriteEndObject();
+            }
+            await output.WriteAsync(newLine, cancellationToken);
+        }
+        await output.FlushAsync(cancellationToken);
+    }
+
+    public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    {
+        // No formula-injection rewriting: the export is data, and a prompt must come back byte for byte.
+        var options = new CsvWriterOptions { Injection = CsvInjection.None };
+        await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
+        csv.WriteHeader(ColumnNames.ToArray());
+        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        {
+            var fields = Columns.Select(c => CsvText(c, c.Value(row))).ToArray();
+            await csv.WriteRecordAsync(fields, cancellationToken);
+        }
+        await csv.FlushAsync(cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<BatchExportRow> ReadRowsAsync(WorkbenchDbContext db, long batchId,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!await db.BatchJobs.AnyAsync(b => b.Id == batchId, cancellationToken))
+            throw new KeyNotFoundException($"Batch {batchId} does not exist.");
+        var after = -1;
+        while (true)
+        {
+            var page = await db.BatchItems.AsNoTracking()
+                .Where(i => i.BatchJobId == batchId && i.Order > after)
+                .OrderBy(i => i.Order)
+                .Take(PageSize)
+                .Include(i => i.Run).ThenInclude(r => r!.Messages)
+                .AsSplitQuery()
+                .ToListAsync(cancellationToken);
+            foreach (var item in page)
+                yield return BatchExportRow.From(item);
+            if (page.Count < PageSize)
+                yield break;
+            after = page[^1].Order;
+        }
+    }
+
+    private static void WriteJsonValue(Utf8JsonWriter json, Column column, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case RawJson raw:
+                json.WriteRawValue(raw.Json);
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case IReadOnlyList<string> list:
+                json.WriteStartArray();
+                foreach (var item in list)
+                    json.WriteStringValue(item);
+                json.WriteEndArray();
+                break;
+            case DateTime time:
+                json.WriteStringValue(time.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case int number: json.WriteNumberValue(number); break;
+            case long number: json.WriteNumberValue(number); break;
+            case double number: json.WriteNumberValue(number); break;
+            default:
+                throw new InvalidOperationException($"Column {column.Name} has an unexpected value type {value.GetType()}.");
+        }
+    }
+
+    private static string? CsvText(Column column, object? value) => value switch
+    {
+        null => null,
+        string text => text,
+        RawJson raw => raw.Json,
+        IReadOnlyList<string> list => JsonSerializer.Serialize(list, ReadableJson),
+        DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
+        double number => number.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"Column {column.Name} has an unexpected value type {value.GetType()}."),
+    };
+}

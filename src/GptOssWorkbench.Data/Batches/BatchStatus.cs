@@ -1,0 +1,10 @@
+namespace GptOssWorkbench.Data.Batches;
+
+public enum BatchStatus
+{
+    Queued,
+    Running,
+    Paused,
+    Completed,
+    Cancelled,
+}

@@ -1,0 +1,9 @@
+namespace GptOssWorkbench.Data.Reviews;
+
+public enum ComparisonVote
+{
+    A,
+    B,
+    Tie,
+    BothBad,
+}

@@ -1,0 +1,127 @@
+namespace GptOssWorkbench.Data.Tests.Batches;
+
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Data.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+public class BatchExportTests
+{
+    private const string Source =
+        "id,prompt,system,topic\n" +
+        "a1,\"=SUM(1,2) and \"\"quotes\"\"\nsecond line\",Be exact.,math\n" +
+        "a2,Ünïcødé 🙂,,poésie\n";
+
+    [Fact]
+    public async Task Jsonl_export_parses_back_to_the_imported_prompts_and_the_stored_outcome()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        var batchId = await CreateBatchWithOneFinishedRunAsync(database);
+
+        using var output = new MemoryStream();
+        await using (var db = database.NewContext())
+            await BatchExporter.WriteJsonlAsync(db, batchId, output);
+
+        var lines = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length); // 2 prompts × 2 efforts
+        var rows = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+        var done = rows[0];
+        Assert.Equal("a1", done.GetProperty("id").GetString());
+        Assert.Equal("=SUM(1,2) and \"quotes\"\nsecond line", done.GetProperty("prompt").GetString());
+        Assert.Equal("Be exact.", done.GetProperty("system").GetString());
+        Assert.Equal("math", done.GetProperty("metadata").GetProperty("topic").GetString());
+        Assert.Equal("Succeeded", done.GetProperty("status").GetString());
+        Assert.Equal("First add.\nThen check.", done.GetProperty("reasoning").GetString());
+        Assert.Equal("3", done.GetProperty("answer").GetString());
+        Assert.Equal("gpt-oss-20b", done.GetProperty("model").GetString());
+        Assert.Equal("sha256:feed", done.GetProperty("weights_fingerprint").GetString());
+        Assert.Equal("low", done.GetProperty("reasoning_effort").GetString());
+        Assert.Equal(0.6, done.GetProperty("temperature").GetDouble());
+        Assert.Equal(["<|call|>", "STOP"], done.GetProperty("stop").EnumerateArray().Select(e => e.GetString()).ToList());
+        Assert.Equal(4242, done.GetProperty("seed").GetInt64());
+        Assert.Equal(12, done.GetProperty("output_tokens").GetInt32());
+        Assert.Equal("2026-11-23T12:00:05.0000000Z", done.GetProperty("finished_at").GetString());
+
+        var notStarted = rows[3];
+        Assert.Equal("Ünïcødé 🙂", notStarted.GetProperty("prompt").GetString());
+        Assert.Equal("NotStarted", notStarted.GetProperty("status").GetString());
+        Assert.Equal("high", notStarted.GetProperty("reasoning_effort").GetString());
+        Assert.Equal(JsonValueKind.Null, notStarted.GetProperty("answer").ValueKind);
+        Assert.Equal(JsonValueKind.Null, notStarted.GetProperty("system").ValueKind);
+        Assert.Equal([0, 1, 2, 3], rows.Select(r => r.GetProperty("item").GetInt32()).ToList());
+    }
+
+    [Fact]
+    public async Task Csv_export_parses_back_with_the_same_fields()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        var batchId = await CreateBatchWithOneFinishedRunAsync(database);
+
+        using var output = new MemoryStream();
+        await using (var db = database.NewContext())
+            await BatchExporter.WriteCsvAsync(db, batchId, output);
+
+        using var csv = CsvReader.FromText(Encoding.UTF8.GetString(output.ToArray()), new CsvReaderOptions { Separator = ',', HasHeader = true });
+        Assert.Equal(BatchExporter.ColumnNames, csv.Headers);
+        var rows = new List<Dictionary<string, string>>();
+        while (csv.Read())
+            rows.Add(csv.Headers.Select((h, i) => (h, v: csv.GetString(i))).ToDictionary(x => x.h, x => x.v));
+
+        Assert.Equal(4, rows.Count);
+        var done = rows[0];
+        Assert.Equal("=SUM(1,2) and \"quotes\"\nsecond line", done["prompt"]);
+        Assert.Equal("First add.\nThen check.", done["reasoning"]);
+        Assert.Equal("3", done["answer"]);
+        Assert.Equal("{\"topic\":\"math\"}", done["metadata"]);
+        Assert.Equal("[\"<|call|>\",\"STOP\"]", done["stop"]);
+        Assert.Equal(["<|call|>", "STOP"], JsonSerializer.Deserialize<string[]>(done["stop"])!);
+        Assert.Equal("0.6", done["temperature"]);
+        Assert.Equal("4242", done["seed"]);
+        Assert.Equal("low", done["reasoning_effort"]);
+        Assert.Equal("Ünïcødé 🙂", rows[2]["prompt"]);
+        Assert.Equal("{\"topic\":\"poésie\"}", rows[2]["metadata"]);
+        Assert.Equal("NotStarted", rows[3]["status"]);
+        Assert.True(string.IsNullOrEmpty(rows[3]["answer"]));
+    }
+
+    [Fact]
+    public async Task Exporting_a_missing_batch_says_so()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var db = database.NewContext();
+        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => BatchExporter.WriteJsonlAsync(db, 999, new MemoryStream()));
+        Assert.Contains("999", error.Message);
+    }
+
+    private static async Task<long> CreateBatchWithOneFinishedRunAsync(SqliteTestDatabase database)
+    {
+        await using var db = database.NewContext();
+        var batch = await BatchImporter.ImportAsync(db, Files.Utf8(Source), "export.csv",
+            new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-20b"], ReasoningEfforts = [ReasoningEffort.Low, ReasoningEffort.High], Seeds = [4242] } },
+            new BatchImportLimits(), TestData.Now);
+
+        var first = await db.BatchItems.SingleAsync(i => i.BatchJobId == batch.Id && i.Order == 0);
+        var run = TestData.QueuedRun(first.Prompt);
+        run.BatchJobId = batch.Id;
+        run.BatchItem = first;
+        run.Manifest = new RunManifest
+        {
+            ModelName = "gpt-oss-20b", WeightsFingerprint = "sha256:feed", ReasoningEffort = ReasoningEffort.Low,
+            Temperature = 0.6, TopP = 0.9, MaxTokens = 512, StopSequences = ["<|call|>", "STOP"], Seed = 4242,
+        };
+        run.MoveTo(RunStatus.Running, TestData.Now);
+        run.Messages.Add(TestData.Output(MessageChannels.Analysis, "First add.", 0));
+        run.Messages.Add(TestData.Output(MessageChannels.Analysis, "Then check.", 1));
+        run.Messages.Add(TestData.Output(MessageChannels.Final, "3", 2));
+        run.OutputTokens = 12;
+        run.MoveTo(RunStatus.Succeeded, TestData.Now.AddSeconds(5));
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        return batch.Id;
+    }
+}
