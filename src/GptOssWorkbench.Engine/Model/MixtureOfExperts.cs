@@ -53,7 +53,7 @@ internal sealed class MixtureOfExperts : IDisposable
     public Tensor Forward(Tensor t)
     {
         using var scope = NewDisposeScope();
-        var (expertIds, routeWeights) = Route(nn.functional.linear(t, routerWeight, routerBias), config.ExpertsPerToken);
+        var (expertIds, routeWeights) = ExpertRouter.Route(nn.functional.linear(t, routerWeight, routerBias), config.ExpertsPerToken);
         var ids = expertIds.cpu().data<long>().ToArray();
         var output = zeros_like(t);
         int k = config.ExpertsPerToken;
@@ -77,19 +77,6 @@ internal sealed class MixtureOfExperts : IDisposable
             output.index_add_(0, tokens, expertOutput.mul_(weights), 1.0);
         }
         return output.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// Top-k of router logits [T, E] (ties → lower expert id, via a stable descending sort) and the softmax
-    /// over just those k logits. Returns ids [T, k] int64 and weights [T, k] fp32.
-    /// </summary>
-    public static (Tensor Ids, Tensor Weights) Route(Tensor routerLogits, int k)
-    {
-        using var scope = NewDisposeScope();
-        var (sorted, order) = routerLogits.sort(dim: -1, descending: true, stable: true);
-        var ids = order.narrow(-1, 0, k);
-        var weights = softmax(sorted.narrow(-1, 0, k), -1);
-        return (ids.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }
 
     /// <summary>One expert on its token rows [n, H] fp32; returns [n, H] fp32 including the down bias.</summary>
