@@ -62,4 +62,24 @@ public class YarnRopeTests
             if (i != pair && i != pair + 32) Assert.Equal(0f, result[i]);
         }
     }
+
+    [Fact]
+    public void Angles_at_long_positions_are_fp32_products_like_the_references()
+    {
+        using var rope = new YarnRope(Real, CPU);
+        var inverse = YarnRope.ComputeInverseFrequencies(Real);
+        // At position 123457 a double-precision angle differs from the fp32 product by up to half an fp32 ulp
+        // (~5e-4 rad here); pick the pair where that shows most in cos.
+        const int position = 123457;
+        int pair = Enumerable.Range(0, 32).MaxBy(i => Math.Abs(Math.Cos((float)(position * inverse[i])) - Math.Cos(position * (double)inverse[i])));
+        float angle32 = position * inverse[pair];
+        Assert.True(Math.Abs(Math.Cos(angle32) - Math.Cos(position * (double)inverse[pair])) > 1e-5, "the chosen pair must tell the two apart");
+
+        using var positions = tensor(new long[] { position });
+        var (cos, sin) = rope.Tables(positions);
+        using var _c = cos;
+        using var _s = sin;
+        Assert.Equal(rope.Concentration * Math.Cos(angle32), cos[0, pair].item<float>(), 5);
+        Assert.Equal(rope.Concentration * Math.Sin(angle32), sin[0, pair].item<float>(), 5);
+    }
 }
