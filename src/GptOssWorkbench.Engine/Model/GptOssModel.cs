@@ -75,6 +75,25 @@ public sealed class GptOssModel : IDisposable
         Forward([new SequenceStep(cache, tokens, allPositions)])[0];
 
     /// <summary>
+    /// Runs a prompt in chunks of at most <paramref name="chunkSize"/> tokens (each chunk attends to the cache plus
+    /// itself), which bounds the activations of long prompts; returns the last position's logits [1, V].
+    /// </summary>
+    public Tensor Prefill(IReadOnlyList<int> tokens, KvCache cache, int chunkSize = DefaultPrefillChunk)
+    {
+        if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), $"chunk size must be ≥ 1 (got {chunkSize}).");
+        if (tokens.Count <= chunkSize) return Forward(tokens, cache);
+        for (int start = 0; ; start += chunkSize)
+        {
+            int count = Math.Min(chunkSize, tokens.Count - start);
+            var logits = Forward(tokens.Skip(start).Take(count).ToArray(), cache);
+            if (start + count == tokens.Count) return logits;
+            logits.Dispose();
+        }
+    }
+
+    public const int DefaultPrefillChunk = 2048;
+
+    /// <summary>
     /// One engine step over several sequences: each entry's new tokens (a prefill chunk or one decode token) are
     /// stacked so projections and experts run once for the whole batch (experts shared across sequences is where
     /// batching pays); attention runs per sequence against its own cache. Returns one logits tensor per entry,

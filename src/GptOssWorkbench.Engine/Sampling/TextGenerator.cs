@@ -54,7 +54,7 @@ public sealed class TextGenerator(GptOssModel model)
         {
             cancellationToken.ThrowIfCancellationRequested();
             float[] logits;
-            using (var row = model.Forward(next, cache))
+            using (var row = generated.Count == 0 ? model.Prefill(next, cache) : model.Forward(next, cache))
             {
                 logits = row.data<float>().ToArray();
             }

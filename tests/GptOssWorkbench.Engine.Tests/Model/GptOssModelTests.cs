@@ -87,6 +87,17 @@ public class GptOssModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Chunked_prefill_helper_gives_the_last_position_of_the_full_forward()
+    {
+        using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 3);
+        using var model = new GptOssModel(weights, Fp32);
+        using var cache = model.CreateCache();
+        using var logits = model.Prefill(Sequence, cache, chunkSize: 5);
+        Assert.Equal(Sequence.Length, cache.Length);
+        AssertClose(model.ScoreAllPositions(Sequence)[^1], GptOssModel.ToRows(logits)[0], "prefill in chunks of 5");
+    }
+
+    [Fact]
     public void Prefill_returns_only_the_last_position_unless_all_are_requested()
     {
         using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 4);
