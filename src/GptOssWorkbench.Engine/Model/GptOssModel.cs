@@ -9,6 +9,8 @@ using static TorchSharp.torch;
 /// The gpt-oss forward pass over a per-sequence <see cref="KvCache"/>. One call runs any number of new tokens
 /// (a whole prompt for prefill, one token for decode) and returns fp32 logits on the CPU.
 /// The residual stream stays fp32 in both precisions; bf16 mode only runs the big matmuls in bf16.
+/// Keep the <see cref="ModelWeights"/> alive while the model is used: tensors already in the compute dtype
+/// (bf16 weights in bf16 mode, the embedding, packed experts) are shared with them, not copied.
 /// </summary>
 public sealed class GptOssModel : IDisposable
 {
