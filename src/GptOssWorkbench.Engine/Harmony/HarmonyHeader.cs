@@ -7,8 +7,8 @@ public sealed record HarmonyHeader(Author Author, string? Recipient, string? Cha
     /// Parses header text (special tokens as their literal strings), following the reference parser: cut out
     /// <c>&lt;|channel|&gt;NAME</c>; make sure a space precedes <c>&lt;|constrain|&gt;</c>; split on whitespace; the first
     /// word is the role unless <paramref name="presetRole"/> is given (an unknown word is a tool's name); then, from the
-    /// end, a last word <c>to=X</c> or a lone word is the recipient, otherwise the last word is the content type and the
-    /// word before it the recipient. Words left over land in <paramref name="leftover"/> (the caller decides: error or
+    /// end, a word <c>to=X</c> or a lone word is the recipient and the last other word the content type; without
+    /// <c>to=</c>, the last of two words is the content type and the word before it the recipient. Words left over land in <paramref name="leftover"/> (the caller decides: error or
     /// keep them as text).
     /// </summary>
     public static HarmonyHeader Parse(string text, Role? presetRole, out string? leftover, List<string>? warnings = null)
@@ -45,19 +45,28 @@ public sealed record HarmonyHeader(Author Author, string? Recipient, string? Cha
         }
 
         string? recipient = null, contentType = null;
-        if (words.Count > 0)
+        var addressed = words.FindLastIndex(w => w.StartsWith("to=", StringComparison.Ordinal));
+        if (addressed >= 0)
         {
-            var last = words[^1];
-            words.RemoveAt(words.Count - 1);
-            if (last.StartsWith("to=", StringComparison.Ordinal)) recipient = last[3..];
-            else if (words.Count == 0) recipient = last;
-            else
+            // An explicit "to=X" is the recipient wherever it stands; the last other word is the content type.
+            recipient = words[addressed][3..];
+            words.RemoveAt(addressed);
+            if (words.Count > 0)
             {
-                contentType = last;
-                var before = words[^1];
+                contentType = words[^1];
                 words.RemoveAt(words.Count - 1);
-                recipient = before.StartsWith("to=", StringComparison.Ordinal) ? before[3..] : before;
             }
+        }
+        else if (words.Count == 1)
+        {
+            recipient = words[0];
+            words.Clear();
+        }
+        else if (words.Count > 1)
+        {
+            contentType = words[^1];
+            recipient = words[^2];
+            words.RemoveRange(words.Count - 2, 2);
         }
         leftover = words.Count > 0 ? string.Join(" ", words) : null;
         return new HarmonyHeader(author, recipient, channel, contentType);
