@@ -8,5 +8,7 @@ public static class CliCommands
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return RenderCommand.Create();
+        yield return ParseCommand.Create();
     }
 }
