@@ -8,6 +8,8 @@ public static class CliCommands
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return MakeModelCommand.Create();
+        yield return InspectCommand.Create();
         yield return RenderCommand.Create();
         yield return ParseCommand.Create();
     }

@@ -1,0 +1,53 @@
+namespace GptOssWorkbench.Engine.Model;
+
+using GptOssWorkbench.Engine.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+/// <summary>One layer's attention: q/k/v projections (with bias), RoPE, cache update, sink attention, output projection.</summary>
+internal sealed class AttentionBlock : IDisposable
+{
+    private readonly ModelConfig config;
+    private readonly Tensor queryWeight, queryBias, keyWeight, keyBias, valueWeight, valueBias, outputWeight, outputBias;
+    private readonly Tensor sinks; // fp32 [nq]
+    private readonly int? window;
+
+    public AttentionBlock(ModelConfig config, LayerWeights layer, bool sliding, ScalarType computeType, Device device)
+    {
+        this.config = config;
+        queryWeight = layer.QueryWeight.to(computeType, device);
+        queryBias = layer.QueryBias.to(computeType, device);
+        keyWeight = layer.KeyWeight.to(computeType, device);
+        keyBias = layer.KeyBias.to(computeType, device);
+        valueWeight = layer.ValueWeight.to(computeType, device);
+        valueBias = layer.ValueBias.to(computeType, device);
+        outputWeight = layer.OutputWeight.to(computeType, device);
+        outputBias = layer.OutputBias.to(computeType, device);
+        sinks = layer.Sinks.to(float32, device);
+        window = sliding ? config.SlidingWindow : null;
+    }
+
+    /// <summary>t: [T, H] normalised activations in the compute dtype; returns [T, H] fp32.</summary>
+    public Tensor Forward(Tensor t, Tensor positions, Tensor cos, Tensor sin, LayerKvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        long tokens = t.shape[0];
+        // RoPE comes after the projection bias; keys are cached already rotated.
+        var q = nn.functional.linear(t, queryWeight, queryBias).view(tokens, config.NumAttentionHeads, config.HeadDim);
+        var k = nn.functional.linear(t, keyWeight, keyBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
+        var v = nn.functional.linear(t, valueWeight, valueBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
+        q = YarnRope.Rotate(q, cos, sin);
+        k = YarnRope.Rotate(k, cos, sin).to(t.dtype); // the cache holds the compute dtype
+        var (keys, values, keyPositions) = cache.Append(k, v, positions);
+        var attended = SinkAttention.Apply(q, keys, values, keyPositions, positions, sinks, window);
+        return nn.functional.linear(attended.to(t.dtype), outputWeight, outputBias).to(float32).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in new[] { queryWeight, queryBias, keyWeight, keyBias, valueWeight, valueBias, outputWeight, outputBias, sinks })
+        {
+            tensor.Dispose();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace GptOssWorkbench.Engine.Model;
+
+/// <summary>How the engine runs a model: where, with how many CPU threads, and in which precision.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>"cpu" or "cuda" (or "cuda:N").</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Intra-op CPU threads for libtorch; 0 keeps libtorch's default.</summary>
+    public int Threads { get; init; }
+
+    public ComputePrecision Dtype { get; init; } = ComputePrecision.BFloat16;
+
+    /// <summary>
+    /// Multiplies token rows by one packed MXFP4 expert. Null uses <see cref="DequantizingExpertMatmul"/>
+    /// (dequantize with tensor ops, then matmul); a fused CPU kernel plugs in here.
+    /// </summary>
+    public IExpertMatmul? ExpertMatmul { get; init; }
+
+    public static ComputePrecision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "fp32" or "f32" or "float32" => ComputePrecision.Float32,
+        "bf16" or "bfloat16" => ComputePrecision.BFloat16,
+        _ => throw new ArgumentException($"Unknown dtype '{text}': use fp32 or bf16."),
+    };
+}
+
+public enum ComputePrecision
+{
+    /// <summary>Reference mode: every weight converted to fp32, experts dequantized exactly.</summary>
+    Float32,
+
+    /// <summary>Speed mode: bf16 weights and matmuls; norms, softmax, router, residual and logits in fp32.</summary>
+    BFloat16,
+}

@@ -1,0 +1,155 @@
+namespace GptOssWorkbench.Engine.Model;
+
+using System.Diagnostics;
+using GptOssWorkbench.Engine.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+/// <summary>
+/// The gpt-oss forward pass over a per-sequence <see cref="KvCache"/>. One call runs any number of new tokens
+/// (a whole prompt for prefill, one token for decode) and returns fp32 logits on the CPU.
+/// The residual stream stays fp32 in both precisions; bf16 mode only runs the big matmuls in bf16.
+/// </summary>
+public sealed class GptOssModel : IDisposable
+{
+    private readonly Tensor embedding; // stored dtype; only the looked-up rows are converted
+    private readonly Tensor finalNorm; // fp32
+    private readonly Tensor unembedding; // compute dtype, untied, no bias
+    private readonly Tensor[] attentionNorms; // fp32
+    private readonly Tensor[] mlpNorms; // fp32
+    private readonly AttentionBlock[] attention;
+    private readonly MixtureOfExperts[] experts;
+    private readonly YarnRope rope;
+
+    public GptOssModel(ModelWeights weights, EngineOptions? options = null)
+    {
+        Options = options ?? new EngineOptions();
+        Config = weights.Config;
+        Validate(weights);
+        TorchRuntime.EnsureLoaded();
+        if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
+        Device = torch.device(Options.Device);
+        ComputeType = Options.Dtype == ComputePrecision.Float32 ? float32 : bfloat16;
+        var expertMatmul = Options.ExpertMatmul ?? new DequantizingExpertMatmul();
+
+        using var noGrad = torch.no_grad();
+        embedding = weights.Embedding.to(Device);
+        finalNorm = weights.FinalNorm.to(float32, Device);
+        unembedding = weights.Unembedding.to(ComputeType, Device);
+        int layers = Config.NumLayers;
+        attentionNorms = new Tensor[layers];
+        mlpNorms = new Tensor[layers];
+        attention = new AttentionBlock[layers];
+        experts = new MixtureOfExperts[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            var layer = weights.Layers[l];
+            attentionNorms[l] = layer.AttentionNorm.to(float32, Device);
+            mlpNorms[l] = layer.MlpNorm.to(float32, Device);
+            attention[l] = new AttentionBlock(Config, layer, Config.SlidingLayers[l], ComputeType, Device);
+            experts[l] = new MixtureOfExperts(Config, layer, ComputeType, Device, expertMatmul);
+        }
+        rope = new YarnRope(Config, Device);
+    }
+
+    public ModelConfig Config { get; }
+
+    public EngineOptions Options { get; }
+
+    public Device Device { get; }
+
+    public ScalarType ComputeType { get; }
+
+    /// <summary>Called after each layer with (layer index, wall time) when set; for benchmarks and profiling.</summary>
+    public Action<int, TimeSpan>? LayerTimed { get; set; }
+
+    /// <summary>A cache for one sequence; <paramref name="capacity"/> pre-sizes full-attention layers (they grow on demand).</summary>
+    public KvCache CreateCache(int capacity = 256) => new(Config, ComputeType, Device, capacity);
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions cache.Length, cache.Length+1, … and appends them to the cache.
+    /// Returns fp32 logits on the CPU: [1, V] for the last token, or [T, V] when <paramref name="allPositions"/>.
+    /// The caller disposes the result.
+    /// </summary>
+    public Tensor Forward(IReadOnlyList<int> tokens, KvCache cache, bool allPositions = false)
+    {
+        if (tokens.Count == 0) throw new ArgumentException("Forward needs at least one token.", nameof(tokens));
+        foreach (var token in tokens)
+        {
+            if (token < 0 || token >= Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {token} is outside the vocabulary 0..{Config.VocabSize - 1}.");
+        }
+
+        using var inference = torch.inference_mode();
+        using var scope = NewDisposeScope();
+        int start = cache.Length;
+        var positions = arange(start, start + tokens.Count, int64, Device);
+        var ids = tensor(tokens.Select(t => (long)t).ToArray(), int64, Device);
+        var (cos, sin) = rope.Tables(positions);
+
+        var x = embedding.index_select(0, ids).to(float32);
+        for (int l = 0; l < Config.NumLayers; l++)
+        {
+            var started = LayerTimed is null ? 0 : Stopwatch.GetTimestamp();
+            using (var layerScope = NewDisposeScope())
+            {
+                var t = RmsNorm.Apply(x, attentionNorms[l], Config.RmsNormEps).to(ComputeType);
+                var afterAttention = x + attention[l].Forward(t, positions, cos, sin, cache.Layer(l));
+                var m = RmsNorm.Apply(afterAttention, mlpNorms[l], Config.RmsNormEps);
+                x = (afterAttention + experts[l].Forward(m)).MoveToOuterDisposeScope();
+            }
+            if (LayerTimed is not null)
+            {
+                if (Device.type == DeviceType.CUDA) torch.cuda.synchronize(Device);
+                LayerTimed(l, Stopwatch.GetElapsedTime(started));
+            }
+        }
+        cache.Advance(tokens.Count);
+
+        // The unembedding is the widest matmul; skip it for positions nobody asked about.
+        var rows = allPositions ? x : x.narrow(0, x.shape[0] - 1, 1);
+        var normed = RmsNorm.Apply(rows, finalNorm, Config.RmsNormEps).to(ComputeType);
+        var logits = nn.functional.linear(normed, unembedding).to(float32).cpu();
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits of every position of <paramref name="tokens"/> from a fresh cache, as [T][V] arrays.</summary>
+    public float[][] ScoreAllPositions(IReadOnlyList<int> tokens)
+    {
+        using var cache = CreateCache(tokens.Count);
+        using var logits = Forward(tokens, cache, allPositions: true);
+        return ToRows(logits);
+    }
+
+    public static float[][] ToRows(Tensor logits)
+    {
+        var flat = logits.data<float>().ToArray();
+        int vocab = (int)logits.shape[1];
+        return Enumerable.Range(0, (int)logits.shape[0]).Select(r => flat.AsSpan(r * vocab, vocab).ToArray()).ToArray();
+    }
+
+    private static void Validate(ModelWeights weights)
+    {
+        var c = weights.Config;
+        if (c.NumAttentionHeads % c.NumKeyValueHeads != 0)
+            throw new ArgumentException($"num_attention_heads ({c.NumAttentionHeads}) must be a multiple of num_key_value_heads ({c.NumKeyValueHeads}).");
+        if (c.HeadDim % 2 != 0) throw new ArgumentException($"head_dim ({c.HeadDim}) must be even for rotary embedding.");
+        if (c.SlidingLayers.Count != c.NumLayers)
+            throw new ArgumentException($"SlidingLayers lists {c.SlidingLayers.Count} layers but the model has {c.NumLayers}.");
+        if (weights.Layers.Count != c.NumLayers)
+            throw new ArgumentException($"The weights hold {weights.Layers.Count} layers but the config says {c.NumLayers}.");
+        if (c.ExpertsPerToken < 1 || c.ExpertsPerToken > c.NumExperts)
+            throw new ArgumentException($"experts_per_token ({c.ExpertsPerToken}) must be between 1 and num_experts ({c.NumExperts}).");
+    }
+
+    public void Dispose()
+    {
+        embedding.Dispose();
+        finalNorm.Dispose();
+        unembedding.Dispose();
+        foreach (var t in attentionNorms) t.Dispose();
+        foreach (var t in mlpNorms) t.Dispose();
+        foreach (var a in attention) a.Dispose();
+        foreach (var e in experts) e.Dispose();
+        rope.Dispose();
+    }
+}

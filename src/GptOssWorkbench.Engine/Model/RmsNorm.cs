@@ -1,0 +1,16 @@
+namespace GptOssWorkbench.Engine.Model;
+
+using static TorchSharp.torch;
+
+public static class RmsNorm
+{
+    /// <summary>y = x / sqrt(mean(x²) + eps) * w over the last axis, statistic and product in fp32.</summary>
+    public static Tensor Apply(Tensor x, Tensor weight, double eps)
+    {
+        using var scope = NewDisposeScope();
+        var x32 = x.to(float32);
+        var meanSquare = x32.square().mean([-1L], keepdim: true);
+        var y = x32 * (meanSquare + eps).rsqrt() * weight.to(float32);
+        return y.MoveToOuterDisposeScope();
+    }
+}

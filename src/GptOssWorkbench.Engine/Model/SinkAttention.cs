@@ -1,0 +1,53 @@
+namespace GptOssWorkbench.Engine.Model;
+
+using TorchSharp;
+using static TorchSharp.torch;
+
+/// <summary>
+/// gpt-oss attention: grouped-query heads, causal (and on sliding layers windowed) masks built from absolute
+/// positions, and one learned "sink" logit per query head that joins the softmax and is then dropped,
+/// letting a head put weight on nothing. libtorch's scaled_dot_product_attention has no sinks, hence our own.
+/// </summary>
+public static class SinkAttention
+{
+    /// <param name="queries">[T, nq, d], already rotated.</param>
+    /// <param name="keys">[S, nkv, d], already rotated.</param>
+    /// <param name="values">[S, nkv, d]</param>
+    /// <param name="keyPositions">[S] int64 absolute positions, -1 for empty slots.</param>
+    /// <param name="queryPositions">[T] int64 absolute positions.</param>
+    /// <param name="sinks">[nq] sink logits (not scaled by 1/sqrt(d)).</param>
+    /// <param name="window">Sliding window W (key j visible when j &gt; p - W), or null for full attention.</param>
+    /// <returns>[T, nq·d] fp32.</returns>
+    /// <remarks>
+    /// Scores, softmax and the weighted sum run in fp32 whatever the cache dtype: a bf16 score matrix rounds
+    /// logits of size ~5 by ~0.02, which moves attention weights by percents. Attention is a small share of
+    /// the work next to the projections and experts, so the upcast is cheap.
+    /// </remarks>
+    public static Tensor Apply(Tensor queries, Tensor keys, Tensor values, Tensor keyPositions, Tensor queryPositions, Tensor sinks, int? window)
+    {
+        using var scope = NewDisposeScope();
+        long t = queries.shape[0], nq = queries.shape[1], d = queries.shape[2];
+        long s = keys.shape[0], nkv = keys.shape[1];
+        long group = nq / nkv;
+
+        // Query head h reads KV head h / group: heads of one group are adjacent, so view q as [nkv, group·T, d].
+        var q = queries.to(float32).view(t, nkv, group, d).permute(1, 2, 0, 3).reshape(nkv, group * t, d);
+        var k = keys.to(float32).permute(1, 2, 0); // [nkv, d, S]
+        var v = values.to(float32).permute(1, 0, 2); // [nkv, S, d]
+
+        var scores = bmm(q, k).mul_(1.0 / Math.Sqrt(d)).view(nq, t, s);
+
+        var kp = keyPositions.unsqueeze(0);
+        var qp = queryPositions.unsqueeze(1);
+        var visible = kp.ge(0).logical_and(kp.le(qp));
+        if (window is int w) visible = visible.logical_and(kp.gt(qp - w)); // the window includes the query itself
+        scores = scores.masked_fill(visible.logical_not().unsqueeze(0), float.NegativeInfinity);
+
+        var sinkColumn = sinks.to(float32).view(nq, 1, 1).expand(nq, t, 1);
+        var weights = softmax(cat([scores, sinkColumn], 2), 2).narrow(2, 0, s);
+
+        var output = bmm(weights.reshape(nkv, group * t, s), v) // [nkv, group·T, d]
+            .view(nkv, group, t, d).permute(2, 0, 1, 3).reshape(t, nq * d);
+        return output.MoveToOuterDisposeScope();
+    }
+}

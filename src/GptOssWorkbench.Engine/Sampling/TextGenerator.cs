@@ -1,0 +1,69 @@
+namespace GptOssWorkbench.Engine.Sampling;
+
+using GptOssWorkbench.Engine.Model;
+
+/// <summary>
+/// Prefill + decode loop for one sequence: the prompt runs in one step, then one token per step through the
+/// KV cache, each sampled by a <see cref="TokenSampler"/>. Tokens are yielded as soon as they exist.
+/// </summary>
+public sealed class TextGenerator(GptOssModel model)
+{
+    public IEnumerable<GeneratedToken> Generate(IReadOnlyList<int> prompt, SamplingOptions options, TokenDecoder? decoder = null, CancellationToken cancellationToken = default)
+    {
+        if (prompt.Count == 0) throw new ArgumentException("The prompt needs at least one token (gpt-oss has no BOS token).", nameof(prompt));
+        if (options.StopStrings.Count > 0 && decoder is null) throw new ArgumentException("Stop strings need a token decoder.", nameof(decoder));
+        var sampler = new TokenSampler(options);
+        return Run(prompt.ToArray(), options, sampler, decoder, cancellationToken);
+    }
+
+    private IEnumerable<GeneratedToken> Run(int[] prompt, SamplingOptions options, TokenSampler sampler, TokenDecoder? decoder, CancellationToken cancellationToken)
+    {
+        if (options.MaxTokens == 0) yield break;
+        int contextLimit = model.Config.MaxPositionEmbeddings;
+        using var cache = model.CreateCache(Math.Min(prompt.Length + options.MaxTokens, contextLimit));
+        var stopIds = options.StopTokenIds.ToHashSet();
+        int longestStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
+        var generated = new List<int>();
+        IReadOnlyList<int> next = prompt;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            float[] logits;
+            using (var row = model.Forward(next, cache))
+            {
+                logits = row.data<float>().ToArray();
+            }
+            var token = sampler.Sample(logits, prompt, generated);
+            generated.Add(token.Id);
+
+            FinishReason? finish = null;
+            string? stopString = null;
+            if (stopIds.Contains(token.Id))
+            {
+                finish = FinishReason.Stop;
+            }
+            else if (longestStop > 0 && (stopString = FindStopString(options.StopStrings, decoder!, generated, longestStop)) is not null)
+            {
+                finish = FinishReason.Stop;
+            }
+            else if (generated.Count >= options.MaxTokens || cache.Length >= contextLimit)
+            {
+                finish = FinishReason.Length;
+            }
+            yield return new GeneratedToken(token.Id, token.Logprob, token.TopLogprobs, finish, stopString);
+            if (finish is not null) yield break;
+            next = [token.Id];
+        }
+    }
+
+    /// <summary>
+    /// Checks only the output's tail: a stop string of n characters spans at most n tokens (+ a few for
+    /// characters split across tokens), and an earlier match would already have stopped generation.
+    /// </summary>
+    private static string? FindStopString(IReadOnlyList<string> stopStrings, TokenDecoder decoder, List<int> generated, int longestStop)
+    {
+        int tail = Math.Min(generated.Count, longestStop + 4);
+        var text = decoder(generated.GetRange(generated.Count - tail, tail));
+        return stopStrings.FirstOrDefault(s => text.Contains(s, StringComparison.Ordinal));
+    }
+}
