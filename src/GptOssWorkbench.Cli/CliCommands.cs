@@ -12,5 +12,6 @@ public static class CliCommands
         yield return InspectCommand.Create();
         yield return RenderCommand.Create();
         yield return ParseCommand.Create();
+        yield return ChatCommand.Create();
     }
 }
