@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 /// <summary>
-/// The o200k_harmony tokenizer, created once and shared (creation costs ~0.5 s). All members are thread-safe:
+/// The o200k_harmony tokenizer, created once and shared (creation reads the 200k-token rank data, ~0.5 s). All members are thread-safe:
 /// the underlying tokenizers are immutable after construction.
 /// </summary>
 public sealed class HarmonyTokenizer
@@ -23,18 +23,26 @@ public sealed class HarmonyTokenizer
     /// <summary>The process-wide instance.</summary>
     public static HarmonyTokenizer Shared => SharedInstance.Value;
 
-    private readonly TiktokenTokenizer _withSpecials;
+    /// <summary>
+    /// The o200k_harmony special tokens: the 21 that Microsoft.ML.Tokenizers' "gpt-oss-20b" model knows (a test checks
+    /// this list against it). Reserved ids beyond 200018 have no name and decode as nothing.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> SpecialTokens { get; } = BuildSpecialTokens();
+
+    private static readonly Regex SpecialTokenPattern =
+        new(string.Join("|", SpecialTokens.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape)));
+
     private readonly TiktokenTokenizer _ordinary;
     private readonly byte[][] _tokenBytes;
     private readonly Dictionary<int, string> _specialNames;
 
     private HarmonyTokenizer()
     {
-        _withSpecials = TiktokenTokenizer.CreateForModel("gpt-oss-20b");
-        _specialNames = _withSpecials.SpecialTokens!.ToDictionary(kv => kv.Value, kv => kv.Key);
+        _specialNames = SpecialTokens.ToDictionary(kv => kv.Value, kv => kv.Key);
 
-        // The special-aware tokenizer turns "<|start|>" inside any text into id 200006 and its special map cannot be
-        // shrunk, so untrusted text needs a second instance built from the same ranks with no specials at all.
+        // One Tiktoken instance WITHOUT special tokens: a special-aware instance would turn "<|start|>" inside any
+        // text into id 200006, and its special map cannot be shrunk. Special strings in trusted text are split out
+        // by EncodeWithSpecials instead, exactly as tiktoken's allowed_special="all" does.
         var pretokenizer = new RegexPreTokenizer(new Regex(O200kPattern, RegexOptions.Compiled), null);
         using (var ranks = OpenRankData())
         {
@@ -51,7 +59,19 @@ public sealed class HarmonyTokenizer
     }
 
     /// <summary>Encodes text in which special-token strings become special ids (trusted, e.g. fixtures or model text).</summary>
-    public IReadOnlyList<int> EncodeWithSpecials(string text) => _withSpecials.EncodeToIds(text);
+    public IReadOnlyList<int> EncodeWithSpecials(string text)
+    {
+        var ids = new List<int>();
+        var at = 0;
+        foreach (Match special in SpecialTokenPattern.Matches(text))
+        {
+            ids.AddRange(EncodeOrdinary(text[at..special.Index]));
+            ids.Add(SpecialTokens[special.Value]);
+            at = special.Index + special.Length;
+        }
+        ids.AddRange(EncodeOrdinary(text[at..]));
+        return ids;
+    }
 
     /// <summary>Encodes text as plain text: "&lt;|start|&gt;" stays five ordinary tokens. Use for all message content.</summary>
     public IReadOnlyList<int> EncodeOrdinary(string text) => text.Length == 0 ? [] : _ordinary.EncodeToIds(text);
@@ -73,6 +93,28 @@ public sealed class HarmonyTokenizer
 
     /// <summary>The special token's literal string, e.g. "&lt;|start|&gt;", or null when the id is not a named special.</summary>
     public string? SpecialName(int id) => _specialNames.GetValueOrDefault(id);
+
+    private static Dictionary<string, int> BuildSpecialTokens()
+    {
+        var tokens = new Dictionary<string, int>
+        {
+            ["<|startoftext|>"] = HarmonyTokens.StartOfText,
+            ["<|endoftext|>"] = HarmonyTokens.EndOfText,
+            ["<|return|>"] = HarmonyTokens.Return,
+            ["<|constrain|>"] = HarmonyTokens.Constrain,
+            ["<|channel|>"] = HarmonyTokens.Channel,
+            ["<|start|>"] = HarmonyTokens.Start,
+            ["<|end|>"] = HarmonyTokens.End,
+            ["<|message|>"] = HarmonyTokens.Message,
+            ["<|call|>"] = HarmonyTokens.Call,
+            ["<|endofprompt|>"] = HarmonyTokens.EndOfPrompt,
+        };
+        for (var id = 200000; id < HarmonyTokens.EndOfPrompt; id++)
+        {
+            if (!tokens.ContainsValue(id)) tokens[$"<|reserved_{id}|>"] = id;
+        }
+        return tokens;
+    }
 
     private static Stream OpenRankData()
     {

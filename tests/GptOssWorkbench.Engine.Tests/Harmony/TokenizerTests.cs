@@ -27,6 +27,21 @@ public class TokenizerTests
     }
 
     [Fact]
+    public void Special_token_list_and_special_aware_encoding_match_microsoft_ml_tokenizers_gpt_oss_model()
+    {
+        var library = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForModel("gpt-oss-20b");
+        Assert.Equal(library.SpecialTokens!.OrderBy(kv => kv.Value), HarmonyTokenizer.SpecialTokens.OrderBy(kv => kv.Value));
+        foreach (var name in new[] { "test_streamable_parser", "test_browser_and_function_tool", "test_render_functions_with_parameters",
+                     "test_does_not_drop_if_ongoing_analysis" })
+        {
+            var text = Fixtures.Text(name) + "<|reserved_200014|><|endofprompt|> trailing";
+            Assert.Equal(library.EncodeToIds(text), Tokenizer.EncodeWithSpecials(text));
+            // Same text back, except that we decode reserved ids as nothing (spec 6).
+            Assert.Equal(Fixtures.Text(name) + "<|endofprompt|> trailing", Tokenizer.Decode(Tokenizer.EncodeWithSpecials(text)));
+        }
+    }
+
+    [Fact]
     public void Named_constants_match_the_tokenizer()
     {
         Assert.Equal(new[] { 200006, 200008, 200007, 200005, 200003, 200002, 200012, 199999 },
