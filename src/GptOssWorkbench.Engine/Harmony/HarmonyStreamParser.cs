@@ -136,6 +136,8 @@ public sealed class HarmonyStreamParser
                 StopIfStopToken(token);
                 break;
             case HarmonyTokens.Start when _headerTokens.Count == 0:
+                // The output repeats the prompt's <|start|>: the header that follows names its own role.
+                _presetRole = null;
                 break;
             case HarmonyTokens.Start:
                 Malformed("<|start|> inside a message header; keeping the unfinished header as a message");

@@ -210,6 +210,18 @@ public class StreamParserTests
         Assert.Equal(HarmonyJson.Write(conversation), HarmonyJson.WriteMessages(parsed.Messages));
     }
 
+    [Theory]
+    [InlineData("<|start|>assistant<|channel|>final<|message|>x<|end|>", Role.Assistant, null)]
+    [InlineData("<|start|>functions.f to=assistant<|channel|>commentary<|message|>x<|end|>", Role.Tool, "assistant")]
+    public void A_completion_that_repeats_start_is_read_with_the_role_it_names(string text, Role role, string? recipient)
+    {
+        var result = HarmonyStreamParser.Parse(Tokens(text), Tokenizer, Role.Assistant, strict: true);
+        var message = Assert.Single(result.Messages);
+        Assert.Equal(role, message.Role);
+        Assert.Equal(recipient, message.Recipient);
+        Assert.Equal("x", message.Text);
+    }
+
     [Fact]
     public void A_call_without_recipient_warns_instead_of_reporting_a_tool_call()
     {
