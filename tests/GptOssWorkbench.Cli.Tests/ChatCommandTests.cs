@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Cli.Tests;
 
+using System.Diagnostics;
 using System.Text.Json;
 
 /// <summary>`gptoss chat` driven through a real (random-weight) checkpoint written by `gptoss make-model`.</summary>
@@ -28,6 +29,35 @@ public sealed class ChatCommandTests : IDisposable
         // The prompt is the system message (effort low) plus the user turn: far more than a handful of tokens.
         Assert.True(json.RootElement.GetProperty("prompt_tokens").GetInt32() > 50);
         Assert.Equal(first.LastLine, again.LastLine); // same seed, same transcript
+    }
+
+    [Fact]
+    public async Task Interactive_chat_reads_turns_from_stdin_until_exit()
+    {
+        var model = Path.Combine(_dir, "tiny");
+        Assert.Equal(0, GptOss.Run("make-model", "--preset", "tiny", "--out", model, "--seed", "3").ExitCode);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { GptOss.DllPath, "chat", "--model", model, "--max-tokens", "4", "--seed", "1" }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.WriteLine("first question");
+        process.StandardInput.WriteLine("second question");
+        process.StandardInput.WriteLine("exit");
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.True(process.ExitCode == 0, await stderr);
+        var output = await stdout;
+        Assert.Contains("type a message", output);
+        // Random weights never say <|return|>: each of the two turns ends at the 4-token limit and says so.
+        Assert.Equal(2, output.Split("token limit reached").Length - 1);
+        Assert.False(output.Contains('\u001b'), "no colour codes when stdout is not a terminal");
     }
 
     [Fact]
