@@ -10,6 +10,8 @@ public static class CliCommands
         yield return InfoCommand.Create();
         yield return MakeModelCommand.Create();
         yield return InspectCommand.Create();
+        yield return LogitsCommand.Create();
+        yield return GenerateCommand.Create();
         yield return RenderCommand.Create();
         yield return ParseCommand.Create();
         yield return ChatCommand.Create();

@@ -27,8 +27,12 @@ internal sealed class AttentionBlock : IDisposable
         window = sliding ? config.SlidingWindow : null;
     }
 
-    /// <summary>t: [T, H] normalised activations in the compute dtype; returns [T, H] fp32.</summary>
-    public Tensor Forward(Tensor t, Tensor positions, Tensor cos, Tensor sin, LayerKvCache cache)
+    /// <summary>
+    /// t: [T, H] normalised activations in the compute dtype, the new tokens of one or more sequences stacked;
+    /// each segment names its rows and its sequence's cache. Returns [T, H] fp32.
+    /// Projections run on all rows at once; only attention is per sequence.
+    /// </summary>
+    public Tensor Forward(Tensor t, Tensor positions, Tensor cos, Tensor sin, IReadOnlyList<CacheSegment> segments)
     {
         using var scope = NewDisposeScope();
         long tokens = t.shape[0];
@@ -38,9 +42,15 @@ internal sealed class AttentionBlock : IDisposable
         var v = nn.functional.linear(t, valueWeight, valueBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
         q = YarnRope.Rotate(q, cos, sin);
         k = YarnRope.Rotate(k, cos, sin).to(t.dtype); // the cache holds the compute dtype
-        var (keys, values, keyPositions) = cache.Append(k, v, positions);
-        var attended = SinkAttention.Apply(q, keys, values, keyPositions, positions, sinks, window);
-        return nn.functional.linear(attended.to(t.dtype), outputWeight, outputBias).to(float32).MoveToOuterDisposeScope();
+        var attended = new List<Tensor>(segments.Count);
+        foreach (var segment in segments)
+        {
+            var rowPositions = positions.narrow(0, segment.Start, segment.Count);
+            var (keys, values, keyPositions) = segment.Cache.Append(k.narrow(0, segment.Start, segment.Count), v.narrow(0, segment.Start, segment.Count), rowPositions);
+            attended.Add(SinkAttention.Apply(q.narrow(0, segment.Start, segment.Count), keys, values, keyPositions, rowPositions, sinks, window));
+        }
+        var all = attended.Count == 1 ? attended[0] : cat(attended, 0);
+        return nn.functional.linear(all.to(t.dtype), outputWeight, outputBias).to(float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
@@ -51,3 +61,6 @@ internal sealed class AttentionBlock : IDisposable
         }
     }
 }
+
+/// <summary>Rows [Start, Start + Count) of a stacked batch belong to the sequence whose layer cache is <see cref="Cache"/>.</summary>
+internal readonly record struct CacheSegment(long Start, long Count, LayerKvCache Cache);

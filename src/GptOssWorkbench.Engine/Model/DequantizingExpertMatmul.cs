@@ -14,6 +14,9 @@ public sealed class DequantizingExpertMatmul : IExpertMatmul
     // FP4 E2M1 code → value: bit 3 is the sign, bits 0-2 index {0, 0.5, 1, 1.5, 2, 3, 4, 6}.
     private static readonly float[] CodeValues = [0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f, -0f, -0.5f, -1f, -1.5f, -2f, -3f, -4f, -6f];
 
+    // Byte → its two elements (low nibble first = even element), so one gather decodes a whole byte.
+    private static readonly float[] BytePairs = Enumerable.Range(0, 256).SelectMany(b => new[] { CodeValues[b & 0x0F], CodeValues[b >> 4] }).ToArray();
+
     public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert)
     {
         using var scope = NewDisposeScope();
@@ -27,15 +30,12 @@ public sealed class DequantizingExpertMatmul : IExpertMatmul
         using var scope = NewDisposeScope();
         var blocks = weight.Blocks[expert]; // [out, in/32, 16] bytes
         var scales = weight.Scales[expert]; // [out, in/32]
-        // The low nibble is the even element, the high nibble the odd one.
-        var low = blocks.bitwise_and(0x0F);
-        var high = blocks.bitwise_right_shift(4);
-        var codes = stack([low, high], -1).reshape(blocks.shape[0], blocks.shape[1], 32).to(int64);
-        var table = tensor(CodeValues, dtype: float32, device: blocks.device);
-        var values = table.index_select(0, codes.flatten()).view(codes.shape);
-        // Block multiplier 2^(s - 127), applied along the input axis (one scale per 32 inputs).
-        var exponents = scales.to(int32).sub(127).unsqueeze(-1);
-        var dense = ldexp(values, exponents).reshape(blocks.shape[0], blocks.shape[1] * 32).to(dtype);
-        return dense.MoveToOuterDisposeScope();
+        long rows = blocks.shape[0], groups = blocks.shape[1];
+        var pairs = tensor(BytePairs, [256, 2], dtype, blocks.device);
+        var values = pairs.index_select(0, blocks.reshape(-1).to(int32)).view(rows, groups, 32);
+        // Block multiplier 2^(s - 127) along the input axis (one scale per 32 inputs). Powers of two and
+        // FP4 values multiply exactly in bf16 and fp32, so dequantizing in the compute dtype is lossless.
+        var multipliers = pow(2.0f, scales.to(float32).sub_(127)).to(dtype).unsqueeze(-1);
+        return values.mul_(multipliers).view(rows, groups * 32).MoveToOuterDisposeScope();
     }
 }

@@ -71,29 +71,54 @@ public sealed class GptOssModel : IDisposable
     /// Returns fp32 logits on the CPU: [1, V] for the last token, or [T, V] when <paramref name="allPositions"/>.
     /// The caller disposes the result.
     /// </summary>
-    public Tensor Forward(IReadOnlyList<int> tokens, KvCache cache, bool allPositions = false)
-    {
-        if (tokens.Count == 0) throw new ArgumentException("Forward needs at least one token.", nameof(tokens));
-        foreach (var token in tokens)
-        {
-            if (token < 0 || token >= Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(tokens), $"Token id {token} is outside the vocabulary 0..{Config.VocabSize - 1}.");
-        }
+    public Tensor Forward(IReadOnlyList<int> tokens, KvCache cache, bool allPositions = false) =>
+        Forward([new SequenceStep(cache, tokens, allPositions)])[0];
 
+    /// <summary>
+    /// One engine step over several sequences: each entry's new tokens (a prefill chunk or one decode token) are
+    /// stacked so projections and experts run once for the whole batch (experts shared across sequences is where
+    /// batching pays); attention runs per sequence against its own cache. Returns one logits tensor per entry,
+    /// shaped as in <see cref="Forward(IReadOnlyList{int}, KvCache, bool)"/>; the caller disposes them.
+    /// </summary>
+    public Tensor[] Forward(IReadOnlyList<SequenceStep> batch)
+    {
+        Validate(batch);
         using var inference = torch.inference_mode();
         using var scope = NewDisposeScope();
-        int start = cache.Length;
-        var positions = arange(start, start + tokens.Count, int64, Device);
-        var ids = tensor(tokens.Select(t => (long)t).ToArray(), int64, Device);
+        var positionList = new List<long>();
+        var idList = new List<long>();
+        var scoredRows = new List<long>();
+        foreach (var step in batch)
+        {
+            long first = idList.Count;
+            for (int i = 0; i < step.Tokens.Count; i++)
+            {
+                positionList.Add(step.Cache.Length + i);
+                idList.Add(step.Tokens[i]);
+            }
+            // The unembedding is the widest matmul; skip it for positions nobody asked about.
+            if (step.AllPositions) scoredRows.AddRange(Enumerable.Range(0, step.Tokens.Count).Select(i => first + i));
+            else scoredRows.Add(idList.Count - 1);
+        }
+        var positions = tensor(positionList.ToArray(), int64, Device);
+        var ids = tensor(idList.ToArray(), int64, Device);
         var (cos, sin) = rope.Tables(positions);
 
         var x = embedding.index_select(0, ids).to(float32);
         for (int l = 0; l < Config.NumLayers; l++)
         {
             var started = LayerTimed is null ? 0 : Stopwatch.GetTimestamp();
+            var segments = new CacheSegment[batch.Count];
+            long start = 0;
+            for (int b = 0; b < batch.Count; b++)
+            {
+                segments[b] = new CacheSegment(start, batch[b].Tokens.Count, batch[b].Cache.Layer(l));
+                start += batch[b].Tokens.Count;
+            }
             using (var layerScope = NewDisposeScope())
             {
                 var t = RmsNorm.Apply(x, attentionNorms[l], Config.RmsNormEps).to(ComputeType);
-                var afterAttention = x + attention[l].Forward(t, positions, cos, sin, cache.Layer(l));
+                var afterAttention = x + attention[l].Forward(t, positions, cos, sin, segments);
                 var m = RmsNorm.Apply(afterAttention, mlpNorms[l], Config.RmsNormEps);
                 x = (afterAttention + experts[l].Forward(m)).MoveToOuterDisposeScope();
             }
@@ -103,13 +128,34 @@ public sealed class GptOssModel : IDisposable
                 LayerTimed(l, Stopwatch.GetElapsedTime(started));
             }
         }
-        cache.Advance(tokens.Count);
+        foreach (var step in batch) step.Cache.Advance(step.Tokens.Count);
 
-        // The unembedding is the widest matmul; skip it for positions nobody asked about.
-        var rows = allPositions ? x : x.narrow(0, x.shape[0] - 1, 1);
+        var rows = x.index_select(0, tensor(scoredRows.ToArray(), int64, Device));
         var normed = RmsNorm.Apply(rows, finalNorm, Config.RmsNormEps).to(ComputeType);
         var logits = nn.functional.linear(normed, unembedding).to(float32).cpu();
-        return logits.MoveToOuterDisposeScope();
+        var result = new Tensor[batch.Count];
+        long offset = 0;
+        for (int b = 0; b < batch.Count; b++)
+        {
+            long count = batch[b].AllPositions ? batch[b].Tokens.Count : 1;
+            result[b] = logits.narrow(0, offset, count).clone().MoveToOuterDisposeScope();
+            offset += count;
+        }
+        return result;
+    }
+
+    private void Validate(IReadOnlyList<SequenceStep> batch)
+    {
+        if (batch.Count == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(batch));
+        if (batch.Select(s => s.Cache).Distinct().Count() != batch.Count) throw new ArgumentException("Each sequence (cache) may appear only once per step.", nameof(batch));
+        foreach (var step in batch)
+        {
+            if (step.Tokens.Count == 0) throw new ArgumentException("Forward needs at least one token per sequence.", nameof(batch));
+            foreach (var token in step.Tokens)
+            {
+                if (token < 0 || token >= Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(batch), $"Token id {token} is outside the vocabulary 0..{Config.VocabSize - 1}.");
+            }
+        }
     }
 
     /// <summary>Logits of every position of <paramref name="tokens"/> from a fresh cache, as [T][V] arrays.</summary>

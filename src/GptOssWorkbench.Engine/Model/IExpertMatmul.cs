@@ -13,6 +13,6 @@ public interface IExpertMatmul
     /// <param name="input">[n, in] token rows in the compute dtype.</param>
     /// <param name="weight">Packed weights [E, out, in] of one projection.</param>
     /// <param name="expert">Which expert of <paramref name="weight"/>.</param>
-    /// <returns>[n, out] = input · W_eᵀ in the input's dtype, without bias.</returns>
+    /// <returns>[n, out] = input · W_eᵀ without bias, in the input's dtype or fp32 (the MoE block continues in fp32).</returns>
     Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert);
 }

@@ -17,24 +17,46 @@ public static class SinkAttention
     /// <param name="queryPositions">[T] int64 absolute positions.</param>
     /// <param name="sinks">[nq] sink logits (not scaled by 1/sqrt(d)).</param>
     /// <param name="window">Sliding window W (key j visible when j &gt; p - W), or null for full attention.</param>
+    /// <param name="maxScoreElements">Largest score block (heads × query rows × keys) materialised at once.</param>
     /// <returns>[T, nq·d] fp32.</returns>
     /// <remarks>
     /// Scores, softmax and the weighted sum run in fp32 whatever the cache dtype: a bf16 score matrix rounds
     /// logits of size ~5 by ~0.02, which moves attention weights by percents. Attention is a small share of
     /// the work next to the projections and experts, so the upcast is cheap.
     /// </remarks>
-    public static Tensor Apply(Tensor queries, Tensor keys, Tensor values, Tensor keyPositions, Tensor queryPositions, Tensor sinks, int? window)
+    public static Tensor Apply(Tensor queries, Tensor keys, Tensor values, Tensor keyPositions, Tensor queryPositions, Tensor sinks, int? window, long maxScoreElements = DefaultMaxScoreElements)
+    {
+        using var scope = NewDisposeScope();
+        long t = queries.shape[0], nq = queries.shape[1];
+        long s = keys.shape[0];
+        var k = keys.to(float32).permute(1, 2, 0); // [nkv, d, S]
+        var v = values.to(float32).permute(1, 0, 2); // [nkv, S, d]
+        var sinks32 = sinks.to(float32);
+
+        // A long prefill would need a [nq, T, S] score matrix of gigabytes: run the queries in row blocks.
+        long rowsPerBlock = Math.Max(1, maxScoreElements / (nq * (s + 1)));
+        if (rowsPerBlock >= t) return Block(queries, queryPositions, k, v, keyPositions, sinks32, window).MoveToOuterDisposeScope();
+        var blocks = new List<Tensor>();
+        for (long start = 0; start < t; start += rowsPerBlock)
+        {
+            long n = Math.Min(rowsPerBlock, t - start);
+            blocks.Add(Block(queries.narrow(0, start, n), queryPositions.narrow(0, start, n), k, v, keyPositions, sinks32, window));
+        }
+        return cat(blocks, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>2^25 fp32 score elements = 128 MB per block.</summary>
+    public const long DefaultMaxScoreElements = 1L << 25;
+
+    private static Tensor Block(Tensor queries, Tensor queryPositions, Tensor k, Tensor v, Tensor keyPositions, Tensor sinks, int? window)
     {
         using var scope = NewDisposeScope();
         long t = queries.shape[0], nq = queries.shape[1], d = queries.shape[2];
-        long s = keys.shape[0], nkv = keys.shape[1];
+        long nkv = k.shape[0], s = k.shape[2];
         long group = nq / nkv;
 
         // Query head h reads KV head h / group: heads of one group are adjacent, so view q as [nkv, group·T, d].
         var q = queries.to(float32).view(t, nkv, group, d).permute(1, 2, 0, 3).reshape(nkv, group * t, d);
-        var k = keys.to(float32).permute(1, 2, 0); // [nkv, d, S]
-        var v = values.to(float32).permute(1, 0, 2); // [nkv, S, d]
-
         var scores = bmm(q, k).mul_(1.0 / Math.Sqrt(d)).view(nq, t, s);
 
         var kp = keyPositions.unsqueeze(0);
@@ -43,7 +65,7 @@ public static class SinkAttention
         if (window is int w) visible = visible.logical_and(kp.gt(qp - w)); // the window includes the query itself
         scores = scores.masked_fill(visible.logical_not().unsqueeze(0), float.NegativeInfinity);
 
-        var sinkColumn = sinks.to(float32).view(nq, 1, 1).expand(nq, t, 1);
+        var sinkColumn = sinks.view(nq, 1, 1).expand(nq, t, 1);
         var weights = softmax(cat([scores, sinkColumn], 2), 2).narrow(2, 0, s);
 
         var output = bmm(weights.reshape(nkv, group * t, s), v) // [nkv, group·T, d]

@@ -8,19 +8,43 @@ using GptOssWorkbench.Engine.Model;
 /// </summary>
 public sealed class TextGenerator(GptOssModel model)
 {
+    /// <summary>Generates after <paramref name="prompt"/> in a fresh cache that is released when the enumeration ends.</summary>
     public IEnumerable<GeneratedToken> Generate(IReadOnlyList<int> prompt, SamplingOptions options, TokenDecoder? decoder = null, CancellationToken cancellationToken = default)
+    {
+        Check(prompt, options, decoder);
+        var sampler = new TokenSampler(options);
+        return WithOwnCache(prompt.ToArray(), options, sampler, decoder, cancellationToken);
+    }
+
+    /// <summary>
+    /// Generates after <paramref name="prompt"/>, appended to whatever <paramref name="cache"/> already holds (an
+    /// earlier turn). The caller owns the cache. When generation ends, the cache holds the prompt and every produced
+    /// token except the last, which was never fed back: a chat can replace it (harmony stores a final answer's
+    /// &lt;|return|&gt; as &lt;|end|&gt;) before the next turn.
+    /// </summary>
+    public IEnumerable<GeneratedToken> Generate(KvCache cache, IReadOnlyList<int> prompt, SamplingOptions options, TokenDecoder? decoder = null, CancellationToken cancellationToken = default)
+    {
+        Check(prompt, options, decoder);
+        var sampler = new TokenSampler(options);
+        return Run(cache, prompt.ToArray(), options, sampler, decoder, cancellationToken);
+    }
+
+    private static void Check(IReadOnlyList<int> prompt, SamplingOptions options, TokenDecoder? decoder)
     {
         if (prompt.Count == 0) throw new ArgumentException("The prompt needs at least one token (gpt-oss has no BOS token).", nameof(prompt));
         if (options.StopStrings.Count > 0 && decoder is null) throw new ArgumentException("Stop strings need a token decoder.", nameof(decoder));
-        var sampler = new TokenSampler(options);
-        return Run(prompt.ToArray(), options, sampler, decoder, cancellationToken);
     }
 
-    private IEnumerable<GeneratedToken> Run(int[] prompt, SamplingOptions options, TokenSampler sampler, TokenDecoder? decoder, CancellationToken cancellationToken)
+    private IEnumerable<GeneratedToken> WithOwnCache(int[] prompt, SamplingOptions options, TokenSampler sampler, TokenDecoder? decoder, CancellationToken cancellationToken)
+    {
+        using var cache = model.CreateCache(Math.Min(prompt.Length + options.MaxTokens, model.Config.MaxPositionEmbeddings));
+        foreach (var token in Run(cache, prompt, options, sampler, decoder, cancellationToken)) yield return token;
+    }
+
+    private IEnumerable<GeneratedToken> Run(KvCache cache, int[] prompt, SamplingOptions options, TokenSampler sampler, TokenDecoder? decoder, CancellationToken cancellationToken)
     {
         if (options.MaxTokens == 0) yield break;
         int contextLimit = model.Config.MaxPositionEmbeddings;
-        using var cache = model.CreateCache(Math.Min(prompt.Length + options.MaxTokens, contextLimit));
         var stopIds = options.StopTokenIds.ToHashSet();
         int longestStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
         var generated = new List<int>();

@@ -121,6 +121,46 @@ public class GptOssModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_batched_step_over_several_sequences_equals_running_each_alone()
+    {
+        using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 8);
+        using var model = new GptOssModel(weights, Fp32);
+        int[] a = Sequence[..5], b = Sequence[3..9], c = Sequence;
+
+        // Alone: full-sequence logits of each.
+        var aloneA = model.ScoreAllPositions(a);
+        var aloneB = model.ScoreAllPositions(b);
+        var aloneC = model.ScoreAllPositions(c);
+
+        // Batched: A prefills, B decodes its 4th token after a 3-token prefill, C prefills with all positions.
+        using var cacheA = model.CreateCache();
+        using var cacheB = model.CreateCache();
+        using var cacheC = model.CreateCache();
+        using (var _ = model.Forward(b[..3], cacheB)) { }
+        var logits = model.Forward([new SequenceStep(cacheA, a), new SequenceStep(cacheB, [b[3]]), new SequenceStep(cacheC, c, AllPositions: true)]);
+        try
+        {
+            AssertClose(aloneA[^1], GptOssModel.ToRows(logits[0])[0], "batched A");
+            AssertClose(aloneB[3], GptOssModel.ToRows(logits[1])[0], "batched B");
+            var rowsC = GptOssModel.ToRows(logits[2]);
+            Assert.Equal(c.Length, rowsC.Length);
+            for (int p = 0; p < c.Length; p++) AssertClose(aloneC[p], rowsC[p], $"batched C position {p}");
+        }
+        finally
+        {
+            foreach (var t in logits) t.Dispose();
+        }
+
+        // Next step: only A and B decode; each continues from its own cache.
+        var next = model.Forward([new SequenceStep(cacheB, [b[4]]), new SequenceStep(cacheA, [Sequence[5]])]);
+        AssertClose(aloneB[4], GptOssModel.ToRows(next[0])[0], "second step B");
+        AssertClose(model.ScoreAllPositions(Sequence[..6])[^1], GptOssModel.ToRows(next[1])[0], "second step A");
+        foreach (var t in next) t.Dispose();
+
+        Assert.Throws<ArgumentException>(() => model.Forward([new SequenceStep(cacheA, [1]), new SequenceStep(cacheA, [2])]));
+    }
+
+    [Fact]
     public void Out_of_range_token_is_rejected_with_its_id()
     {
         using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 6);

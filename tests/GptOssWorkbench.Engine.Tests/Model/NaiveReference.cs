@@ -162,7 +162,7 @@ public sealed class NaiveReference
 
     private static double[] Add(double[] a, double[] b) => a.Select((x, i) => x + b[i]).ToArray();
 
-    private static double[] Vector(Tensor t) => t.to(float32).data<float>().ToArray().Select(f => (double)f).ToArray();
+    private static double[] Vector(Tensor t) => t.to(float32).contiguous().data<float>().ToArray().Select(f => (double)f).ToArray();
 
     private static double[][] Matrix(Tensor t)
     {

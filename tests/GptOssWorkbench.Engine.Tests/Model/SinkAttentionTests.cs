@@ -46,6 +46,23 @@ public class SinkAttentionTests
         AssertWeights([0.2, 0.2, 0.2, 0.2, 0.2, 0], full.data<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(null)]
+    public void Query_row_blocks_give_the_same_result_as_one_block(int? window)
+    {
+        manual_seed(11);
+        using var q = randn(9, 6, 8);
+        using var k = randn(12, 2, 8);
+        using var v = randn(12, 2, 8);
+        using var keyPositions = arange(0L, 12L);
+        using var queryPositions = arange(3L, 12L);
+        using var sinks = randn(6);
+        using var whole = SinkAttention.Apply(q, k, v, keyPositions, queryPositions, sinks, window);
+        using var rowByRow = SinkAttention.Apply(q, k, v, keyPositions, queryPositions, sinks, window, maxScoreElements: 6 * 13 * 2);
+        Assert.True(whole.allclose(rowByRow, rtol: 1e-6, atol: 1e-6));
+    }
+
     private static void AssertWeights(double[] expected, float[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);

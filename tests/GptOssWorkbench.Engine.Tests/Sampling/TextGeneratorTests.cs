@@ -78,6 +78,21 @@ public class TextGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void A_second_turn_in_a_kept_cache_continues_the_conversation()
+    {
+        var generator = new TextGenerator(model);
+        var greedy = new SamplingOptions { Temperature = 0, MaxTokens = 4 };
+        using var cache = model.CreateCache();
+        var first = generator.Generate(cache, Prompt, greedy).Select(t => t.Id).ToList();
+        Assert.Equal(Prompt.Length + 3, cache.Length); // the last produced token is not in the cache yet
+
+        int[] nextTurn = [first[^1], 42, 7];
+        var second = generator.Generate(cache, nextTurn, greedy).Select(t => t.Id).ToList();
+        var fromScratch = generator.Generate([.. Prompt, .. first[..^1], .. nextTurn], greedy).Select(t => t.Id).ToList();
+        Assert.Equal(fromScratch, second);
+    }
+
+    [Fact]
     public void Empty_prompt_and_stop_strings_without_decoder_are_rejected()
     {
         var generator = new TextGenerator(model);

@@ -25,8 +25,12 @@ public static class CheckpointLayoutNames
         _ => throw new ArgumentOutOfRangeException(nameof(layout)),
     };
 
-    public static CheckpointLayout Parse(string name) =>
-        Enum.GetValues<CheckpointLayout>().FirstOrDefault(l => l.Name() == name, (CheckpointLayout)(-1)) is var layout && Enum.IsDefined(layout)
-            ? layout
-            : throw new ArgumentException($"Unknown layout '{name}'; expected one of: {string.Join(", ", Enum.GetValues<CheckpointLayout>().Select(l => l.Name()))}");
+    public static CheckpointLayout Parse(string name)
+    {
+        foreach (var layout in Enum.GetValues<CheckpointLayout>())
+        {
+            if (layout.Name() == name) return layout;
+        }
+        throw new ArgumentException($"Unknown layout '{name}'; expected one of: {string.Join(", ", Enum.GetValues<CheckpointLayout>().Select(l => l.Name()))}");
+    }
 }

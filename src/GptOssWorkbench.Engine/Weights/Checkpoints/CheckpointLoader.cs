@@ -25,15 +25,17 @@ public static class CheckpointLoader
     {
         TorchRuntime.EnsureLoaded();
         var files = CheckpointFiles.Open(directory);
+        var reader = new Reader(files);
         try
         {
             var layout = DetectLayout(files);
-            var reader = new Reader(files);
             var weights = layout == CheckpointLayout.Original ? ReadOriginal(reader, files.Config, files) : ReadHf(reader, files.Config, layout, files);
             return new LoadedCheckpoint(Describe(files, layout), weights);
         }
         catch
         {
+            // Free the views taken before the failure now rather than leaving them to finalizers.
+            reader.DisposeTaken();
             files.Dispose();
             throw;
         }
@@ -127,12 +129,12 @@ public static class CheckpointLoader
             layers.Add(new LayerWeights
             {
                 AttentionNorm = r.Take(TensorNames.Original.AttentionNorm(n), [h], FloatTypes),
-                QueryWeight = qkvWeight.narrow(0, 0, q),
-                QueryBias = qkvBias.narrow(0, 0, q),
-                KeyWeight = qkvWeight.narrow(0, q, kv),
-                KeyBias = qkvBias.narrow(0, q, kv),
-                ValueWeight = qkvWeight.narrow(0, q + kv, kv),
-                ValueBias = qkvBias.narrow(0, q + kv, kv),
+                QueryWeight = r.Track(qkvWeight.narrow(0, 0, q)),
+                QueryBias = r.Track(qkvBias.narrow(0, 0, q)),
+                KeyWeight = r.Track(qkvWeight.narrow(0, q, kv)),
+                KeyBias = r.Track(qkvBias.narrow(0, q, kv)),
+                ValueWeight = r.Track(qkvWeight.narrow(0, q + kv, kv)),
+                ValueBias = r.Track(qkvBias.narrow(0, q + kv, kv)),
                 OutputWeight = r.Take(TensorNames.Original.Out(n, "weight"), [h, q], FloatTypes),
                 OutputBias = r.Take(TensorNames.Original.Out(n, "bias"), [h], FloatTypes),
                 Sinks = r.Take(TensorNames.Original.Sinks(n), [c.NumAttentionHeads], FloatTypes),
@@ -197,6 +199,21 @@ public static class CheckpointLoader
     /// <summary>Takes named tensors from the checkpoint, checking shape and dtype and naming file + tensor on failure.</summary>
     private sealed class Reader(CheckpointFiles files)
     {
+        private readonly List<Tensor> taken = [];
+
+        public Tensor Track(Tensor tensor)
+        {
+            taken.Add(tensor);
+            return tensor;
+        }
+
+        /// <summary>Disposes every tensor taken so far (disposing one twice is harmless in TorchSharp).</summary>
+        public void DisposeTaken()
+        {
+            foreach (var tensor in taken) tensor.Dispose();
+            taken.Clear();
+        }
+
         public Tensor Take(string name, long[] shape, ScalarType[] dtypes)
         {
             var file = files.FileOf(name) ?? throw new CheckpointException($"{files.SearchedIn}: tensor '{name}' is missing");
@@ -210,14 +227,14 @@ public static class CheckpointLoader
             {
                 throw new CheckpointException($"{file.Path}: tensor '{name}' has dtype {entry.DType}, expected {string.Join(" or ", dtypes.Select(SafetensorsDType.FromTorch))}");
             }
-            return file.Get(name);
+            return Track(file.Get(name));
         }
 
         /// <summary>Takes an [E, in, out] tensor and returns the output-major [E, out, in] view.</summary>
         public Tensor TakeTransposed(string name, long[] shape, ScalarType[] dtypes)
         {
             using var stored = Take(name, shape, dtypes);
-            return stored.transpose(1, 2);
+            return Track(stored.transpose(1, 2));
         }
     }
 }

@@ -50,8 +50,8 @@ public static class ModelConfigReader
     {
         var layers = file.Int("num_hidden_layers");
         // HF aliases num_experts to num_local_experts; both per-token keys exist, prefer num_experts_per_tok.
-        var experts = file.Has("num_local_experts") ? file.Int("num_local_experts") : file.Has("num_experts") ? file.Int("num_experts") : file.Int("num_local_experts");
-        var perToken = file.Has("num_experts_per_tok") ? file.Int("num_experts_per_tok") : file.Has("experts_per_token") ? file.Int("experts_per_token") : file.Int("num_experts_per_tok");
+        var experts = file.Int(file.Has("num_experts") && !file.Has("num_local_experts") ? "num_experts" : "num_local_experts");
+        var perToken = file.Int(file.Has("experts_per_token") && !file.Has("num_experts_per_tok") ? "experts_per_token" : "num_experts_per_tok");
 
         // Published configs use rope_scaling; newer transformers writes rope_parameters (which may hold rope_theta too).
         var ropeKey = file.Has("rope_scaling") ? "rope_scaling" : file.Has("rope_parameters") ? "rope_parameters" : null;

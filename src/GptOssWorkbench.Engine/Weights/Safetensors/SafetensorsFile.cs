@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Engine.Weights.Safetensors;
 
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,7 +47,16 @@ public sealed class SafetensorsFile : IDisposable
         if (!mappings.TryGetValue(type, out var mapping))
         {
             var elements = Header.FileLength / type.ElementSize();
-            mapping = from_file(Path, shared: false, size: elements, dtype: type);
+            try
+            {
+                mapping = from_file(Path, shared: false, size: elements, dtype: type);
+            }
+            catch (ExternalException e)
+            {
+                // A private (copy-on-write) mapping is refused by Linux' default overcommit heuristic when one file
+                // is larger than RAM + swap; hub checkpoints are sharded into ~5 GB files, so this hits only huge single files.
+                throw new CheckpointException($"{Path}: cannot memory-map the file ({Header.FileLength} bytes): {e.Message.Split('\n')[0]}. Files larger than RAM + swap cannot be mapped here; use a sharded checkpoint");
+            }
             mappings[type] = mapping;
         }
         return mapping;

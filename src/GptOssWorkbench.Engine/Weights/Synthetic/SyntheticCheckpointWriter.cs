@@ -14,8 +14,12 @@ using static TorchSharp.torch;
 /// </summary>
 public static class SyntheticCheckpointWriter
 {
-    /// <summary>Shards of the hf-sharded layout; round-robin placement splits each layer's blocks and scales across files, as the hub does.</summary>
-    public const int ShardCount = 3;
+    /// <summary>
+    /// Shard size of the hf-sharded layout, about what the hub uses (20b ships 3 shards, 120b 15). Keeping files
+    /// this small also keeps each one mappable on machines with less RAM than the whole checkpoint.
+    /// </summary>
+    public const long TargetShardBytes = 5_000_000_000;
+    public const int MinShards = 3;
 
     public static void Write(string directory, ModelConfig config, CheckpointLayout layout, long seed)
     {
@@ -122,11 +126,14 @@ public static class SyntheticCheckpointWriter
 
     private static void WriteSharded(string directory, List<PendingTensor> tensors)
     {
+        // Round-robin placement spreads the big tensors and puts each layer's blocks and scales in different
+        // files, as the hub checkpoints do, so the loader must follow weight_map rather than assume locality.
+        var shards = (int)Math.Max(MinShards, (tensors.Sum(t => t.ByteLength) + TargetShardBytes - 1) / TargetShardBytes);
         var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (var shard = 0; shard < ShardCount; shard++)
+        for (var shard = 0; shard < shards; shard++)
         {
-            var fileName = TensorNames.Hf.ShardFile(shard, ShardCount);
-            var members = tensors.Where((_, index) => index % ShardCount == shard).ToList();
+            var fileName = TensorNames.Hf.ShardFile(shard, shards);
+            var members = tensors.Where((_, index) => index % shards == shard).ToList();
             SafetensorsWriter.Write(Path.Combine(directory, fileName), members);
             foreach (var tensor in members) weightMap[tensor.Name] = fileName;
         }

@@ -38,8 +38,7 @@ public sealed class SyntheticWeights(ModelConfig config, long seed)
         using var generator = GeneratorFor(key);
         foreach (var chunkShape in Chunks(shape, maxRowsPerChunk))
         {
-            using var values = randint(low, high, chunkShape, ScalarType.Int32, generator: generator);
-            yield return values.to_type(ScalarType.Byte);
+            yield return randint(low, high, chunkShape, ScalarType.Byte, generator: generator);
         }
     }
 
