@@ -1,13 +1,8 @@
 namespace GptOssWorkbench.Cli;
 
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using GptOssWorkbench.Engine;
 using GptOssWorkbench.Engine.Harmony;
-using GptOssWorkbench.Engine.Model;
 using GptOssWorkbench.Engine.Sampling;
-using GptOssWorkbench.Engine.Weights;
-using GptOssWorkbench.Engine.Weights.Checkpoints;
 
 /// <summary>
 /// `gptoss chat --model DIR`: an interactive harmony chat in the terminal that streams the reasoning (dimmed) and the
@@ -21,7 +16,7 @@ public static class ChatCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder", Required = true };
+        var shared = new ModelCommandOptions(); // --model, --dtype, --device, --threads as in the other model commands
         var effort = new Option<string>("--effort") { Description = "Reasoning effort: low, medium or high", DefaultValueFactory = _ => "medium" };
         effort.AcceptOnlyFromAmong("low", "medium", "high");
         var system = new Option<string?>("--system") { Description = "Model identity line of the system message (default: the trained one)" };
@@ -31,45 +26,35 @@ public static class ChatCommand
         var temperature = new Option<double>("--temperature") { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => 1.0 };
         var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
-        var dtype = new Option<string>("--dtype") { Description = "bf16 (fast) or fp32 (reference)", DefaultValueFactory = _ => "bf16" };
 
         var command = new Command("chat", "Chat with a gpt-oss checkpoint in the harmony format");
-        foreach (var option in new Option[] { model, effort, system, developer, prompt, maxTokens, temperature, topP, seed, dtype }) command.Options.Add(option);
-        command.SetAction(parse =>
+        foreach (var option in new Option[] { shared.Model, shared.Dtype, shared.Device, shared.Threads, effort, system, developer, prompt,
+                     maxTokens, temperature, topP, seed })
         {
-            GptOssModel? loaded = null;
-            try
+            command.Options.Add(option);
+        }
+        command.SetAction(parse => ModelCommandOptions.Guard("gptoss chat", () =>
+        {
+            var sampling = new SamplingOptions
             {
-                var sampling = new SamplingOptions
-                {
-                    Temperature = parse.GetValue(temperature),
-                    TopP = parse.GetValue(topP),
-                    Seed = parse.GetValue(seed),
-                    MaxTokens = parse.GetValue(maxTokens),
-                    StopTokenIds = [.. HarmonyTokens.SamplerStopIds],
-                };
-                sampling.Validate();
-                var options = new EngineOptions { Dtype = EngineOptions.ParsePrecision(parse.GetValue(dtype)!) };
-                TorchRuntime.EnsureLoaded();
-                loaded = new GptOssModel(CheckpointLoader.Load(Path.GetFullPath(parse.GetValue(model)!)), options);
-                var generator = new TextGenerator(loaded);
-                TokenStreamer streamer = (promptTokens, stopIds, cancel) =>
-                    generator.Generate(promptTokens, sampling with { StopTokenIds = [.. stopIds] }, cancellationToken: cancel).Select(t => t.Id);
+                Temperature = parse.GetValue(temperature),
+                TopP = parse.GetValue(topP),
+                Seed = parse.GetValue(seed),
+                MaxTokens = parse.GetValue(maxTokens),
+                StopTokenIds = [.. HarmonyTokens.SamplerStopIds],
+            };
+            sampling.Validate();
+            var (weights, model) = shared.Load(parse);
+            using var _ = weights;
+            using var __ = model;
+            var generator = new TextGenerator(model);
+            TokenStreamer streamer = (promptTokens, stopIds, cancel) =>
+                generator.Generate(promptTokens, sampling with { StopTokenIds = [.. stopIds] }, cancellationToken: cancel).Select(t => t.Id);
 
-                var reasoning = Enum.Parse<ReasoningEffort>(parse.GetValue(effort)!, ignoreCase: true);
-                var chat = new HarmonyChat(streamer, HarmonyChat.NewConversation(reasoning, parse.GetValue(system), parse.GetValue(developer)));
-                return parse.GetValue(prompt) is { } question ? OneTurn(chat, question) : Interactive(chat);
-            }
-            catch (Exception e) when (e is CheckpointException or ArgumentException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"gptoss chat: {e.Message}");
-                return 1;
-            }
-            finally
-            {
-                loaded?.Dispose();
-            }
-        });
+            var reasoning = Enum.Parse<ReasoningEffort>(parse.GetValue(effort)!, ignoreCase: true);
+            var chat = new HarmonyChat(streamer, HarmonyChat.NewConversation(reasoning, parse.GetValue(system), parse.GetValue(developer)));
+            return parse.GetValue(prompt) is { } question ? OneTurn(chat, question) : Interactive(chat);
+        }));
         return command;
     }
 
