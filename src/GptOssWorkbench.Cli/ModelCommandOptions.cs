@@ -12,7 +12,7 @@ internal sealed class ModelCommandOptions
     public Option<string> Tokens { get; } = new("--tokens") { Description = "Prompt token ids, comma separated, e.g. 1,2,3", Required = true };
     public Option<string> Dtype { get; } = new("--dtype") { Description = "fp32 (reference precision) or bf16 (faster)", DefaultValueFactory = _ => "fp32" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
-    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for libtorch (0 = its default)", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU threads for libtorch (0 = auto: 1 for tiny models, else libtorch's default)", DefaultValueFactory = _ => 0 };
 
     public void AddTo(Command command)
     {
@@ -24,15 +24,11 @@ internal sealed class ModelCommandOptions
     /// <summary>Loads the checkpoint and builds the model; the caller disposes both.</summary>
     public (ModelWeights Weights, GptOssModel Model) Load(ParseResult parse)
     {
-        var options = new EngineOptions
-        {
-            Dtype = EngineOptions.ParsePrecision(parse.GetValue(Dtype)!),
-            Device = parse.GetValue(Device)!,
-            Threads = parse.GetValue(Threads),
-        };
+        var dtype = EngineOptions.ParsePrecision(parse.GetValue(Dtype)!);
         var weights = CheckpointLoader.Load(parse.GetValue(Model)!);
         try
         {
+            var options = new EngineOptions { Dtype = dtype, Device = parse.GetValue(Device)!, Threads = ThreadsFor(weights.Config, parse.GetValue(Threads)) };
             return (weights, new GptOssModel(weights, options));
         }
         catch
@@ -41,6 +37,12 @@ internal sealed class ModelCommandOptions
             throw;
         }
     }
+
+    /// <summary>
+    /// Tiny test models gain nothing from intra-op threads, and on a busy machine libtorch's spinning worker
+    /// threads made a 3-token forward take over a second instead of ~0.2 s; these commands are run many times.
+    /// </summary>
+    private static int ThreadsFor(ModelConfig config, int requested) => requested > 0 ? requested : config.HiddenSize < 1024 ? 1 : 0;
 
     public static int[] ParseIds(string text, string option, bool allowEmpty)
     {

@@ -37,7 +37,8 @@ public sealed class TextGenerator(GptOssModel model)
 
     private IEnumerable<GeneratedToken> WithOwnCache(int[] prompt, SamplingOptions options, TokenSampler sampler, TokenDecoder? decoder, CancellationToken cancellationToken)
     {
-        using var cache = model.CreateCache(Math.Min(prompt.Length + options.MaxTokens, model.Config.MaxPositionEmbeddings));
+        // Pre-size for the prompt and a typical answer; the full-attention layers grow by doubling beyond that.
+        using var cache = model.CreateCache(Math.Min(prompt.Length + Math.Min(options.MaxTokens, 1024), model.Config.MaxPositionEmbeddings));
         foreach (var token in Run(cache, prompt, options, sampler, decoder, cancellationToken)) yield return token;
     }
 

@@ -15,7 +15,7 @@ public class SyntheticCheckpointTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static readonly Model.ModelConfig Small = ModelPresets.Get("tiny", layers: 2) with { VocabSize = 512 };
+    private static readonly GptOssWorkbench.Engine.Model.ModelConfig Small = ModelPresets.Get("tiny", layers: 2) with { VocabSize = 512 };
 
     private static Dictionary<string, string> HashFiles(string dir) => Directory.GetFiles(dir).ToDictionary(
         f => Path.GetFileName(f),
