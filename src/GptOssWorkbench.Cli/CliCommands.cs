@@ -12,5 +12,8 @@ public static class CliCommands
         yield return InspectCommand.Create();
         yield return LogitsCommand.Create();
         yield return GenerateCommand.Create();
+        yield return RenderCommand.Create();
+        yield return ParseCommand.Create();
+        yield return ChatCommand.Create();
     }
 }
