@@ -1,0 +1,59 @@
+namespace GptOssWorkbench.Engine.Serving;
+
+using GptOssWorkbench.Engine.Sampling;
+
+/// <summary>A token as it leaves the engine, with when it was made relative to submission.</summary>
+public sealed record TokenEvent(int TokenId, double? Logprob, IReadOnlyList<TokenLogprob> TopLogprobs, TimeSpan SinceSubmit);
+
+public enum GenerationFinish
+{
+    /// <summary>A stop id or stop string ended the output.</summary>
+    Stop,
+
+    /// <summary>max tokens reached (or the context is full).</summary>
+    Length,
+
+    /// <summary>The caller's CancellationToken fired; the sequence's memory was released.</summary>
+    Cancelled,
+
+    /// <summary>The request was rejected or failed; see <see cref="GenerationResult.Error"/>.</summary>
+    Error,
+}
+
+/// <summary>The outcome of one request, produced once generation ends for any reason.</summary>
+public sealed record GenerationResult
+{
+    public required IReadOnlyList<int> Tokens { get; init; }
+    public required GenerationFinish Finish { get; init; }
+    public required int PromptTokens { get; init; }
+    public string? Error { get; init; }
+    public string? StopString { get; init; }
+
+    /// <summary>Set when the engine changed the request, e.g. "max_tokens clamped from 200000 to 131000 (context)".</summary>
+    public string? Adjustment { get; init; }
+
+    public TimeSpan QueueTime { get; init; }
+    public TimeSpan? TimeToFirstToken { get; init; }
+    public TimeSpan Total { get; init; }
+
+    public double TokensPerSecond => Tokens.Count == 0 || TimeToFirstToken is null || Total <= TimeToFirstToken
+        ? 0
+        : (Tokens.Count - 1) / (Total - TimeToFirstToken.Value).TotalSeconds;
+}
+
+/// <summary>Point-in-time engine counters for dashboards and benchmarks.</summary>
+public sealed record EngineMetrics
+{
+    public int Waiting { get; init; }
+    public int Running { get; init; }
+    public long PrefillTokens { get; init; }
+    public long DecodeTokens { get; init; }
+    public long CompletedRequests { get; init; }
+    public int KvBlocksUsed { get; init; }
+    public int KvBlocksTotal { get; init; }
+    public double PrefixCacheHitRate { get; init; }
+    public double PrefillTokensPerSecond { get; init; }
+    public double DecodeTokensPerSecond { get; init; }
+    public TimeSpan? LastTimeToFirstToken { get; init; }
+    public TimeSpan? LastInterTokenLatency { get; init; }
+}
