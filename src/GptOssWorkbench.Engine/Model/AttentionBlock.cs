@@ -32,7 +32,43 @@ internal sealed class AttentionBlock : IDisposable
     /// each segment names its rows and its sequence's cache. Returns [T, H] fp32.
     /// Projections run on all rows at once; only attention is per sequence.
     /// </summary>
-    public Tensor Forward(Tensor t, Tensor positions, Tensor cos, Tensor sin, IReadOnlyList<CacheSegment> segments)
+    public Tensor Forward(Tensor t, Tensor positions, Tensor cos, Tensor sin, IReadOnlyList<CacheSegment> segments) =>
+        Forward(t, cos, sin, (q, k, v) =>
+        {
+            var attended = new List<Tensor>(segments.Count);
+            foreach (var segment in segments)
+            {
+                var rowPositions = positions.narrow(0, segment.Start, segment.Count);
+                var (keys, values, keyPositions) = segment.Cache.Append(k.narrow(0, segment.Start, segment.Count), v.narrow(0, segment.Start, segment.Count), rowPositions);
+                attended.Add(SinkAttention.Apply(q.narrow(0, segment.Start, segment.Count), keys, values, keyPositions, rowPositions, sinks, window));
+            }
+            return attended.Count == 1 ? attended[0] : cat(attended, 0);
+        });
+
+    /// <summary>
+    /// The same layer over a paged cache: every row's key/value is written to its slot first, then each sequence
+    /// gathers exactly the slots it may see (its own history, on sliding layers only the window), so no sequence
+    /// pays for another one's length.
+    /// </summary>
+    public Tensor Forward(Tensor t, Tensor cos, Tensor sin, PagedKvCache cache, int layer, IReadOnlyList<PagedSegment> segments) =>
+        Forward(t, cos, sin, (q, k, v) =>
+        {
+            var attended = new List<Tensor>(segments.Count);
+            foreach (var segment in segments)
+            {
+                var slots = window is null ? segment.Full : segment.Sliding;
+                cache.Write(layer, slots.WriteSlots, k.narrow(0, segment.Start, segment.Count), v.narrow(0, segment.Start, segment.Count));
+            }
+            foreach (var segment in segments)
+            {
+                var slots = window is null ? segment.Full : segment.Sliding;
+                var (keys, values) = cache.Gather(layer, slots.ReadSlots);
+                attended.Add(SinkAttention.Apply(q.narrow(0, segment.Start, segment.Count), keys, values, slots.ReadPositions, segment.QueryPositions, sinks, window));
+            }
+            return attended.Count == 1 ? attended[0] : cat(attended, 0);
+        });
+
+    private Tensor Forward(Tensor t, Tensor cos, Tensor sin, Func<Tensor, Tensor, Tensor, Tensor> attend)
     {
         using var scope = NewDisposeScope();
         long tokens = t.shape[0];
@@ -42,14 +78,7 @@ internal sealed class AttentionBlock : IDisposable
         var v = nn.functional.linear(t, valueWeight, valueBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
         q = YarnRope.Rotate(q, cos, sin);
         k = YarnRope.Rotate(k, cos, sin).to(t.dtype); // the cache holds the compute dtype
-        var attended = new List<Tensor>(segments.Count);
-        foreach (var segment in segments)
-        {
-            var rowPositions = positions.narrow(0, segment.Start, segment.Count);
-            var (keys, values, keyPositions) = segment.Cache.Append(k.narrow(0, segment.Start, segment.Count), v.narrow(0, segment.Start, segment.Count), rowPositions);
-            attended.Add(SinkAttention.Apply(q.narrow(0, segment.Start, segment.Count), keys, values, keyPositions, rowPositions, sinks, window));
-        }
-        var all = attended.Count == 1 ? attended[0] : cat(attended, 0);
+        var all = attend(q, k, v);
         return nn.functional.linear(all.to(t.dtype), outputWeight, outputBias).to(float32).MoveToOuterDisposeScope();
     }
 
@@ -64,3 +93,9 @@ internal sealed class AttentionBlock : IDisposable
 
 /// <summary>Rows [Start, Start + Count) of a stacked batch belong to the sequence whose layer cache is <see cref="Cache"/>.</summary>
 internal readonly record struct CacheSegment(long Start, long Count, LayerKvCache Cache);
+
+/// <summary>Where one sequence's rows go in a paged cache group and which slots (at which positions) they attend over.</summary>
+internal sealed record PagedSlots(Tensor WriteSlots, Tensor ReadSlots, Tensor ReadPositions);
+
+/// <summary>Rows [Start, Start + Count) of a stacked batch belong to one sequence; its slots per layer group.</summary>
+internal sealed record PagedSegment(long Start, long Count, Tensor QueryPositions, PagedSlots Full, PagedSlots Sliding);
