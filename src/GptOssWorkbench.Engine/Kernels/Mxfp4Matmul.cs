@@ -176,25 +176,51 @@ public static unsafe class Mxfp4Matmul
     {
         public void Rows(int first, int end)
         {
-            var four = stackalloc float[4];
+            var results = stackalloc float[8];
             for (long tile = 0; tile < n; tile += TokenTile)
             {
                 var tileEnd = Math.Min(n, tile + TokenTile);
-                for (var r = first; r < end; r++)
+                var r = first;
+                if (path == Mxfp4KernelPath.Vector512 && tileEnd - tile >= 4)
                 {
-                    var rowBlocks = blocks + (long)r * blockCount * 16;
-                    var rowScales = scales + (long)r * blockCount;
-                    var b = bias is null ? 0f : bias[r];
+                    // Pairs of rows share each activation load (see DotTwoByFour); leftover tokens go one by one.
+                    for (; r + 2 <= end; r += 2)
+                    {
+                        var t = tile;
+                        for (; t + 4 <= tileEnd; t += 4)
+                        {
+                            Mxfp4Rows512.DotTwoByFour(RowBlocks(r), RowScales(r), blockCount * 16, blockCount, blockCount, x + t * columns, columns, results);
+                            for (var i = 0; i < 4; i++)
+                            {
+                                y[(t + i) * rows + r] = results[i] + Bias(r);
+                                y[(t + i) * rows + r + 1] = results[4 + i] + Bias(r + 1);
+                            }
+                        }
+                        for (; t < tileEnd; t++)
+                        {
+                            y[t * rows + r] = DotOne(RowBlocks(r), RowScales(r), x + t * columns) + Bias(r);
+                            y[t * rows + r + 1] = DotOne(RowBlocks(r + 1), RowScales(r + 1), x + t * columns) + Bias(r + 1);
+                        }
+                    }
+                }
+                for (; r < end; r++)
+                {
                     var t = tile;
                     for (; t + 4 <= tileEnd; t += 4)
                     {
-                        DotFour(rowBlocks, rowScales, x + t * columns, four);
-                        for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = four[i] + b;
+                        DotFour(RowBlocks(r), RowScales(r), x + t * columns, results);
+                        for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = results[i] + Bias(r);
                     }
-                    for (; t < tileEnd; t++) y[t * rows + r] = DotOne(rowBlocks, rowScales, x + t * columns) + b;
+                    for (; t < tileEnd; t++) y[t * rows + r] = DotOne(RowBlocks(r), RowScales(r), x + t * columns) + Bias(r);
                 }
             }
         }
+
+        private byte* RowBlocks(int r) => blocks + (long)r * blockCount * 16;
+
+        private byte* RowScales(int r) => scales + (long)r * blockCount;
+
+        private float Bias(int r) => bias is null ? 0f : bias[r];
 
         private float DotOne(byte* rowBlocks, byte* rowScales, float* xRow) => path switch
         {
