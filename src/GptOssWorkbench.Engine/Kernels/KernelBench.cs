@@ -26,10 +26,10 @@ public static unsafe class KernelBench
     private const int ExpertsInRotation = 12;
 
     public static KernelBenchResult Run(TextWriter? output = null, int threads = 0, double secondsPerCase = 1.0,
-        long probeBytes = MemoryBandwidth.DefaultBytes, Mxfp4KernelPath path = Mxfp4KernelPath.Auto)
+        long probeBytes = MemoryBandwidth.DefaultBytes, KernelPath path = KernelPath.Auto)
     {
         if (threads <= 0) threads = Environment.ProcessorCount;
-        output?.WriteLine($"MXFP4 kernel bench: {threads} thread(s), path {Mxfp4KernelPaths.Resolve(path)}");
+        output?.WriteLine($"MXFP4 kernel bench: {threads} thread(s), path {KernelPaths.Resolve(path)}");
         var probe = MemoryBandwidth.MeasureReadGBps(threads, probeBytes);
         output?.WriteLine($"  read bandwidth probe: {probe:F1} GB/s");
 
@@ -54,7 +54,7 @@ public static unsafe class KernelBench
     }
 
     public static KernelMeasurement Measure(string name, int rows, int columns, int tokens, int threads, double seconds,
-        Mxfp4KernelPath path = Mxfp4KernelPath.Auto)
+        KernelPath path = KernelPath.Auto)
     {
         var blockCount = columns / 32;
         var blockBytes = (long)rows * blockCount * 16;

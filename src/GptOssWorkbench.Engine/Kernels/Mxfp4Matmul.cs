@@ -22,14 +22,14 @@ public static unsafe class Mxfp4Matmul
     /// fp32 row-major, y receives [n, rows] fp32; bias is [rows] fp32 or null.
     /// </summary>
     public static void Multiply(byte* blocks, byte* scales, int rows, int columns, float* x, long n, float* bias, float* y,
-        Mxfp4KernelPath path = Mxfp4KernelPath.Auto, int threads = 0)
+        KernelPath path = KernelPath.Auto, int threads = 0)
     {
         CheckShape(rows, columns, n);
         var prepared = (float*)NativeMemory.AlignedAlloc((nuint)(n * columns * sizeof(float)), 64);
         try
         {
-            Mxfp4Input.Prepare(x, n, columns, prepared);
-            Run(blocks, scales, rows, columns, prepared, n, bias, y, Mxfp4KernelPaths.Resolve(path), threads);
+            EvenOddInput.Prepare(x, n, columns, prepared);
+            Run(blocks, scales, rows, columns, prepared, n, bias, y, KernelPaths.Resolve(path), threads);
         }
         finally
         {
@@ -39,14 +39,14 @@ public static unsafe class Mxfp4Matmul
 
     /// <summary>As the fp32 raw form, with x given as bf16 bits [n, columns].</summary>
     public static void Multiply(byte* blocks, byte* scales, int rows, int columns, ushort* xBf16, long n, float* bias, float* y,
-        Mxfp4KernelPath path = Mxfp4KernelPath.Auto, int threads = 0)
+        KernelPath path = KernelPath.Auto, int threads = 0)
     {
         CheckShape(rows, columns, n);
         var prepared = (float*)NativeMemory.AlignedAlloc((nuint)(n * columns * sizeof(float)), 64);
         try
         {
-            Mxfp4Input.Prepare(xBf16, n, columns, prepared);
-            Run(blocks, scales, rows, columns, prepared, n, bias, y, Mxfp4KernelPaths.Resolve(path), threads);
+            EvenOddInput.Prepare(xBf16, n, columns, prepared);
+            Run(blocks, scales, rows, columns, prepared, n, bias, y, KernelPaths.Resolve(path), threads);
         }
         finally
         {
@@ -60,7 +60,7 @@ public static unsafe class Mxfp4Matmul
     /// The packed tensors must be contiguous CPU uint8 tensors; memory-mapped views from the loader are.
     /// </summary>
     public static Tensor Multiply(Mxfp4Tensor weight, long expert, Tensor x, Tensor? bias = null,
-        Mxfp4KernelPath path = Mxfp4KernelPath.Auto, int threads = 0)
+        KernelPath path = KernelPath.Auto, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(x);
@@ -132,47 +132,20 @@ public static unsafe class Mxfp4Matmul
         if (!matchesRow && !matchesLayer)
             throw new ArgumentException($"bias has shape [{string.Join(", ", bias.shape)}]; expected [{rows}] or [{weight.Experts}, {rows}].", nameof(bias));
         using var row = matchesLayer ? bias[expert] : bias.alias();
-        using var contiguous = row.contiguous();
-        var result = (float*)NativeMemory.Alloc((nuint)rows, sizeof(float));
-        var source = TensorMemory.Pointer(contiguous, "bias");
-        if (bias.dtype == ScalarType.Float32)
-        {
-            Buffer.MemoryCopy(source, result, rows * sizeof(float), rows * sizeof(float));
-        }
-        else if (bias.dtype == ScalarType.BFloat16)
-        {
-            for (var r = 0; r < rows; r++) result[r] = Bf16.ToSingle(((ushort*)source)[r]);
-        }
-        else
-        {
-            NativeMemory.Free(result);
-            throw new ArgumentException($"bias must be float32 or bfloat16, not {bias.dtype}.", nameof(bias));
-        }
-        return result;
+        return TensorMemory.CopyToSingle(row, "bias");
     }
 
     private static void Run(byte* blocks, byte* scales, int rows, int columns, float* x, long n, float* bias, float* y,
-        Mxfp4KernelPath path, int threads)
+        KernelPath path, int threads)
     {
         if (n == 0) return;
         var blockCount = columns / 32;
         var work = new RowWork(blocks, scales, blockCount, columns, rows, x, n, bias, y, path);
-        if (threads <= 0) threads = Environment.ProcessorCount;
-
-        // Several chunks per thread so that a thread slowed by another process does not hold up the call.
-        var chunkRows = Math.Max(16, rows / (threads * 8));
-        var chunks = (rows + chunkRows - 1) / chunkRows;
-        if (threads == 1 || chunks == 1)
-        {
-            work.Rows(0, rows);
-            return;
-        }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            chunk => work.Rows(chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows)));
+        RowPartition.Run(rows, threads, work.Rows);
     }
 
     /// <summary>The arguments of one call, captured once so the per-chunk delegate stays small.</summary>
-    private sealed class RowWork(byte* blocks, byte* scales, int blockCount, int columns, int rows, float* x, long n, float* bias, float* y, Mxfp4KernelPath path)
+    private sealed class RowWork(byte* blocks, byte* scales, int blockCount, int columns, int rows, float* x, long n, float* bias, float* y, KernelPath path)
     {
         public void Rows(int first, int end)
         {
@@ -181,7 +154,7 @@ public static unsafe class Mxfp4Matmul
             {
                 var tileEnd = Math.Min(n, tile + TokenTile);
                 var r = first;
-                if (path == Mxfp4KernelPath.Vector512 && tileEnd - tile >= 4)
+                if (path == KernelPath.Vector512 && tileEnd - tile >= 4)
                 {
                     // Pairs of rows share each activation load (see DotTwoByFour); leftover tokens go one by one.
                     for (; r + 2 <= end; r += 2)
@@ -224,14 +197,14 @@ public static unsafe class Mxfp4Matmul
 
         private float DotOne(byte* rowBlocks, byte* rowScales, float* xRow) => path switch
         {
-            Mxfp4KernelPath.Vector512 => Mxfp4Rows512.DotOne(rowBlocks, rowScales, blockCount, xRow),
-            Mxfp4KernelPath.Vector256 => Mxfp4Rows256.DotOne(rowBlocks, rowScales, blockCount, xRow),
+            KernelPath.Vector512 => Mxfp4Rows512.DotOne(rowBlocks, rowScales, blockCount, xRow),
+            KernelPath.Vector256 => Mxfp4Rows256.DotOne(rowBlocks, rowScales, blockCount, xRow),
             _ => Mxfp4RowsScalar.DotOne(rowBlocks, rowScales, blockCount, xRow),
         };
 
         private void DotFour(byte* rowBlocks, byte* rowScales, float* xRows, float* results)
         {
-            if (path == Mxfp4KernelPath.Vector512)
+            if (path == KernelPath.Vector512)
             {
                 Mxfp4Rows512.DotFour(rowBlocks, rowScales, blockCount, xRows, columns, results);
                 return;

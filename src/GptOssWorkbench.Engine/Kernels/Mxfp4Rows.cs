@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 /// <summary>
-/// Dot products of one packed MXFP4 weight row with activation rows prepared by <see cref="Mxfp4Input"/>
+/// Dot products of one packed MXFP4 weight row with activation rows prepared by <see cref="EvenOddInput"/>
 /// (per 32-element block: 16 even elements, then 16 odd ones). Each block's 32 products are summed
 /// unscaled, then multiplied by the block's power-of-two scale: exact in real arithmetic, and it costs one
 /// multiply per block instead of one per weight.

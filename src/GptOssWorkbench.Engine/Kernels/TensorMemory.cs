@@ -37,6 +37,26 @@ internal static unsafe class TensorMemory
         return Pointer(slice, name);
     }
 
+    /// <summary>A 1-D fp32 or bf16 tensor as fp32 in native memory, which the caller frees with NativeMemory.Free.</summary>
+    public static float* CopyToSingle(Tensor vector, string name)
+    {
+        if (vector.dtype != ScalarType.Float32 && vector.dtype != ScalarType.BFloat16)
+            throw new ArgumentException($"{name} must be float32 or bfloat16, not {vector.dtype}.", name);
+        using var contiguous = vector.contiguous();
+        var count = checked((int)contiguous.NumberOfElements);
+        var source = Pointer(contiguous, name);
+        var result = (float*)NativeMemory.Alloc((nuint)Math.Max(count, 1), sizeof(float));
+        if (vector.dtype == ScalarType.Float32)
+        {
+            Buffer.MemoryCopy(source, result, count * sizeof(float), count * sizeof(float));
+        }
+        else
+        {
+            for (var i = 0; i < count; i++) result[i] = Bf16.ToSingle(((ushort*)source)[i]);
+        }
+        return result;
+    }
+
     private static void Check(Tensor tensor, string name)
     {
         if (tensor.device_type != DeviceType.CPU) throw new ArgumentException($"{name} must be on the CPU, not {tensor.device}.", name);

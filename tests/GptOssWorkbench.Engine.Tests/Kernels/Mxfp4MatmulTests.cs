@@ -10,12 +10,12 @@ public class Mxfp4MatmulTests
     public Mxfp4MatmulTests() => TorchRuntime.EnsureLoaded();
 
     /// <summary>Every path this CPU can run; Scalar always, so each path is also compared with the plain loop.</summary>
-    public static TheoryData<Mxfp4KernelPath> Paths()
+    public static TheoryData<KernelPath> Paths()
     {
-        var data = new TheoryData<Mxfp4KernelPath>();
-        foreach (var path in new[] { Mxfp4KernelPath.Scalar, Mxfp4KernelPath.Vector256, Mxfp4KernelPath.Vector512 })
+        var data = new TheoryData<KernelPath>();
+        foreach (var path in new[] { KernelPath.Scalar, KernelPath.Vector256, KernelPath.Vector512 })
         {
-            if (Mxfp4KernelPaths.IsSupported(path)) data.Add(path);
+            if (KernelPaths.IsSupported(path)) data.Add(path);
         }
         return data;
     }
@@ -42,7 +42,7 @@ public class Mxfp4MatmulTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Matches_the_naive_reference_for_odd_token_counts_and_non_square_shapes(Mxfp4KernelPath path)
+    public void Matches_the_naive_reference_for_odd_token_counts_and_non_square_shapes(KernelPath path)
     {
         var random = new Random(17);
         // (rows, columns, n): in = 32·k for several k, in ≠ out, n = 1, multiples of 4, odd n, n past one 32-token tile.
@@ -64,7 +64,7 @@ public class Mxfp4MatmulTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Subnormal_and_large_block_scales_are_applied_exactly(Mxfp4KernelPath path)
+    public void Subnormal_and_large_block_scales_are_applied_exactly(KernelPath path)
     {
         var random = new Random(5);
         foreach (var scales in new byte[][] { [0, 1, 2], [200, 230, 240] })
@@ -89,10 +89,10 @@ public class Mxfp4MatmulTests
         foreach (var n in new[] { 1, 8 })
         {
             using var xTensor = tensor(RandomX(random, n, 2880), new long[] { n, 2880 });
-            using var scalar = Mxfp4Matmul.Multiply(packed, 0, xTensor, path: Mxfp4KernelPath.Scalar);
+            using var scalar = Mxfp4Matmul.Multiply(packed, 0, xTensor, path: KernelPath.Scalar);
             var expected = scalar.data<float>().ToArray();
             var (_, magnitude) = weight.Multiply(0, xTensor.data<float>().ToArray(), n, bias: null);
-            foreach (var path in new[] { Mxfp4KernelPath.Vector256, Mxfp4KernelPath.Vector512 }.Where(Mxfp4KernelPaths.IsSupported))
+            foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector512 }.Where(KernelPaths.IsSupported))
             {
                 using var vector = Mxfp4Matmul.Multiply(packed, 0, xTensor, path: path);
                 Mxfp4Reference.AssertClose(expected.Select(v => (double)v).ToArray(), magnitude, vector.data<float>().ToArray(), $"{path} vs Scalar, n={n}");
@@ -102,7 +102,7 @@ public class Mxfp4MatmulTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Adds_the_expert_bias_given_as_a_bf16_layer_bias_or_an_fp32_row(Mxfp4KernelPath path)
+    public void Adds_the_expert_bias_given_as_a_bf16_layer_bias_or_an_fp32_row(KernelPath path)
     {
         var random = new Random(3);
         var weight = Mxfp4Reference.Random(random, experts: 4, rows: 24, columns: 64, MixedScale);

@@ -1,12 +1,14 @@
 namespace GptOssWorkbench.Engine.Kernels;
 
 /// <summary>
-/// Reorders activation rows into the order the MXFP4 kernels consume them. A packed byte holds element 2j
+/// Reorders activation rows into the order the MXFP4 and bf16 kernels consume them. A packed byte holds element 2j
 /// in its low nibble and 2j+1 in its high nibble, so a kernel that widens 16 bytes to 16 lanes gets the 16
 /// even elements of a block from the low nibbles and the 16 odd ones from the high nibbles. Reordering x
 /// once per call (per block: 16 even elements, then 16 odd ones) spares every weight row an interleave.
+/// The bf16 kernel uses the same order: a 32-bit lane of bf16 weights holds element 2j in its low half and
+/// 2j+1 in its high half. Columns must be a multiple of 32.
 /// </summary>
-internal static unsafe class Mxfp4Input
+internal static unsafe class EvenOddInput
 {
     public static void Prepare(float* x, long n, int columns, float* destination)
     {
