@@ -2,13 +2,17 @@ namespace GptOssWorkbench.Engine.Kernels;
 
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using TorchSharp;
 
 /// <summary>One measured kernel configuration: GB/s of packed MXFP4 bytes (codes + scales) consumed.</summary>
 public sealed record KernelMeasurement(string Name, int Rows, int Columns, int Tokens, double GBps, double MillisecondsPerCall);
 
-/// <summary>The bandwidth probe and the expert kernel measured side by side, as ratios matter more than absolutes.</summary>
+/// <summary>
+/// The bandwidth probe and the kernels measured side by side, as ratios matter more than absolutes.
+/// Dense lists the bf16 kernel and, for the same shapes, libtorch's bf16 linear (Name "torch ...").
+/// </summary>
 public sealed record KernelBenchResult(int Threads, double ProbeGBps, IReadOnlyList<KernelMeasurement> Kernels,
-    double ExpertMillisecondsPerToken, double ExpertOnlyTokensPerSecond)
+    double ExpertMillisecondsPerToken, double ExpertOnlyTokensPerSecond, IReadOnlyList<KernelMeasurement> Dense)
 {
     public double RatioToProbe(KernelMeasurement kernel) => kernel.GBps / ProbeGBps;
 }
@@ -16,7 +20,7 @@ public sealed record KernelBenchResult(int Threads, double ProbeGBps, IReadOnlyL
 /// <summary>
 /// Benchmark of the MXFP4 expert kernel with gpt-oss-20b shapes (not a timed test). Weights rotate over
 /// enough random experts (more than the L3 cache holds) that every call streams its bytes from memory,
-/// as a decode step does. Needs no libtorch.
+/// as a decode step does. Only the libtorch comparison for the dense shapes loads libtorch.
 /// </summary>
 public static unsafe class KernelBench
 {
@@ -26,7 +30,7 @@ public static unsafe class KernelBench
     private const int ExpertsInRotation = 12;
 
     public static KernelBenchResult Run(TextWriter? output = null, int threads = 0, double secondsPerCase = 1.0,
-        long probeBytes = MemoryBandwidth.DefaultBytes, KernelPath path = KernelPath.Auto)
+        long probeBytes = MemoryBandwidth.DefaultBytes, KernelPath path = KernelPath.Auto, bool includeDense = true)
     {
         if (threads <= 0) threads = Environment.ProcessorCount;
         output?.WriteLine($"MXFP4 kernel bench: {threads} thread(s), path {KernelPaths.Resolve(path)}");
@@ -50,7 +54,86 @@ public static unsafe class KernelBench
                                  + kernels.First(k => k.Name == "down" && k.Tokens == 1).MillisecondsPerCall);
         var tokensPerSecond = 1000.0 / perToken;
         output?.WriteLine($"  experts only, 4 x 24 layers at n=1: {perToken:F1} ms/token = {tokensPerSecond:F1} tokens/s");
-        return new KernelBenchResult(threads, probe, kernels, perToken, tokensPerSecond);
+
+        var dense = new List<KernelMeasurement>();
+        if (includeDense)
+        {
+            // q+k+v fused width and the output projection of one gpt-oss layer; bytes are bf16 weights read.
+            foreach (var (name, rows, columns) in new[] { ("qkv", 5120, Hidden), ("o", Hidden, 4096) })
+            {
+                var ours = MeasureDense(name, rows, columns, threads, secondsPerCase, path);
+                var torchLinear = MeasureTorchLinear(name, rows, columns, threads, secondsPerCase);
+                dense.Add(ours);
+                dense.Add(torchLinear);
+                output?.WriteLine($"  bf16 {name,-4} [{rows}x{columns}] n=1: {ours.GBps,5:F1} GB/s ({ours.GBps / probe:P0} of probe), " +
+                    $"{ours.MillisecondsPerCall:F3} ms/call; libtorch bf16 linear {torchLinear.GBps:F1} GB/s, {torchLinear.MillisecondsPerCall:F3} ms/call");
+            }
+        }
+        return new KernelBenchResult(threads, probe, kernels, perToken, tokensPerSecond, dense);
+    }
+
+    /// <summary>The bf16 kernel at n = 1, rotating over copies of the weight that together exceed the L3 cache.</summary>
+    public static KernelMeasurement MeasureDense(string name, int rows, int columns, int threads, double seconds, KernelPath path = KernelPath.Auto)
+    {
+        var bytes = (long)rows * columns * sizeof(ushort);
+        var copies = (int)Math.Max(2, (128L << 20) / bytes);
+        var weights = (ushort*)NativeMemory.AlignedAlloc((nuint)(bytes * copies), 64);
+        var x = (float*)NativeMemory.AlignedAlloc((nuint)(columns * sizeof(float)), 64);
+        var y = (float*)NativeMemory.AlignedAlloc((nuint)(rows * sizeof(float)), 64);
+        try
+        {
+            var random = new Random(42);
+            for (long i = 0; i < (long)rows * columns * copies; i++) weights[i] = (ushort)(BitConverter.SingleToInt32Bits(random.NextSingle() - 0.5f) >> 16);
+            for (var i = 0; i < columns; i++) x[i] = random.NextSingle() - 0.5f;
+            return Time(name, rows, columns, 1, bytes, copies, seconds,
+                copy => Bf16Matmul.Multiply(weights + copy * (long)rows * columns, rows, columns, x, 1, null, y, path, threads));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(weights);
+            NativeMemory.AlignedFree(x);
+            NativeMemory.AlignedFree(y);
+        }
+    }
+
+    /// <summary>libtorch's bf16 F.linear at batch 1 on the same shape and rotation, for comparison.</summary>
+    public static KernelMeasurement MeasureTorchLinear(string name, int rows, int columns, int threads, double seconds)
+    {
+        TorchRuntime.EnsureLoaded();
+        var previousThreads = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var mode = torch.inference_mode();
+            var bytes = (long)rows * columns * sizeof(ushort);
+            var copies = (int)Math.Max(2, (128L << 20) / bytes);
+            var weights = Enumerable.Range(0, copies).Select(_ => torch.rand(rows, columns).sub_(0.5).to_type(torch.ScalarType.BFloat16)).ToArray();
+            var x = torch.rand(1, columns).to_type(torch.ScalarType.BFloat16);
+            return Time("torch " + name, rows, columns, 1, bytes, copies, seconds, copy =>
+            {
+                using var y = torch.nn.functional.linear(x, weights[copy]);
+            });
+        }
+        finally
+        {
+            torch.set_num_threads(previousThreads);
+        }
+    }
+
+    /// <summary>Calls <paramref name="call"/>(copy) round-robin for at least <paramref name="seconds"/> after a warm-up.</summary>
+    private static KernelMeasurement Time(string name, int rows, int columns, int tokens, long bytesPerCall, int copies, double seconds, Action<int> call)
+    {
+        for (var i = 0; i < 3 * copies; i++) call(i % copies);
+        var clock = Stopwatch.StartNew();
+        var calls = 0;
+        while (clock.Elapsed.TotalSeconds < seconds || calls < copies)
+        {
+            call(calls % copies);
+            calls++;
+        }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        return new KernelMeasurement(name, rows, columns, tokens, bytesPerCall * calls / elapsed / 1e9, elapsed * 1000 / calls);
     }
 
     public static KernelMeasurement Measure(string name, int rows, int columns, int tokens, int threads, double seconds,
@@ -73,21 +156,8 @@ public static unsafe class KernelBench
             for (long i = 0; i < (long)tokens * columns; i++) x[i] = random.NextSingle() - 0.5f;
             for (var i = 0; i < rows; i++) bias[i] = random.NextSingle();
 
-            // Warm up the JIT (tier 1) and the thread pool.
-            for (var i = 0; i < 3 * ExpertsInRotation; i++)
-                Mxfp4Matmul.Multiply(blocks + i % ExpertsInRotation * blockBytes, scales + i % ExpertsInRotation * scaleBytes,
-                    rows, columns, x, tokens, bias, y, path, threads);
-
-            var clock = Stopwatch.StartNew();
-            var calls = 0;
-            while (clock.Elapsed.TotalSeconds < seconds || calls < ExpertsInRotation)
-            {
-                var e = calls % ExpertsInRotation;
-                Mxfp4Matmul.Multiply(blocks + e * blockBytes, scales + e * scaleBytes, rows, columns, x, tokens, bias, y, path, threads);
-                calls++;
-            }
-            var elapsed = clock.Elapsed.TotalSeconds;
-            return new KernelMeasurement(name, rows, columns, tokens, (blockBytes + scaleBytes) * calls / elapsed / 1e9, elapsed * 1000 / calls);
+            return Time(name, rows, columns, tokens, blockBytes + scaleBytes, ExpertsInRotation, seconds,
+                e => Mxfp4Matmul.Multiply(blocks + e * blockBytes, scales + e * scaleBytes, rows, columns, x, tokens, bias, y, path, threads));
         }
         finally
         {

@@ -169,10 +169,10 @@ public static unsafe class Mxfp4Matmul
                                 y[(t + i) * rows + r + 1] = results[4 + i] + Bias(r + 1);
                             }
                         }
-                        for (; t < tileEnd; t++)
+                        if (t < tileEnd)
                         {
-                            y[t * rows + r] = DotOne(RowBlocks(r), RowScales(r), x + t * columns) + Bias(r);
-                            y[t * rows + r + 1] = DotOne(RowBlocks(r + 1), RowScales(r + 1), x + t * columns) + Bias(r + 1);
+                            Remainder(r, t, tileEnd, results);
+                            Remainder(r + 1, t, tileEnd, results);
                         }
                     }
                 }
@@ -184,9 +184,24 @@ public static unsafe class Mxfp4Matmul
                         DotFour(RowBlocks(r), RowScales(r), x + t * columns, results);
                         for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = results[i] + Bias(r);
                     }
-                    for (; t < tileEnd; t++) y[t * rows + r] = DotOne(RowBlocks(r), RowScales(r), x + t * columns) + Bias(r);
+                    Remainder(r, t, tileEnd, results);
                 }
             }
+        }
+
+        /// <summary>Tokens [t, tileEnd) of row r, fewer than four: in pairs where the path has a pair kernel, then one by one.</summary>
+        private void Remainder(int r, long t, long tileEnd, float* results)
+        {
+            if (path == KernelPath.Vector512)
+            {
+                for (; t + 2 <= tileEnd; t += 2)
+                {
+                    Mxfp4Rows512.DotTwo(RowBlocks(r), RowScales(r), blockCount, x + t * columns, columns, results);
+                    y[t * rows + r] = results[0] + Bias(r);
+                    y[(t + 1) * rows + r] = results[1] + Bias(r);
+                }
+            }
+            for (; t < tileEnd; t++) y[t * rows + r] = DotOne(RowBlocks(r), RowScales(r), x + t * columns) + Bias(r);
         }
 
         private byte* RowBlocks(int r) => blocks + (long)r * blockCount * 16;

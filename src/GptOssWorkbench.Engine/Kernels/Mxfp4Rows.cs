@@ -87,6 +87,29 @@ internal static unsafe class Mxfp4Rows512
         return Avx512F.FusedMultiplyAdd(sum, Vector512.Create(Mxfp4Scale.Table[scale]), acc);
     }
 
+    /// <summary>Two activation rows (stride apart) against one weight row: each block is decoded once for both.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotTwo(byte* blocks, byte* scales, int blockCount, float* x, int stride, float* results)
+    {
+        var values = Vector512.Load(Mxfp4Scale.Values);
+        Vector512<float> even0 = default, even1 = default, odd0 = default, odd1 = default;
+        var x1 = x + stride;
+        for (var g = 0; g < blockCount; g++)
+        {
+            var packed = Avx512F.ConvertToVector512Int32(Vector128.Load(blocks + g * 16));
+            var scale = Vector512.Create(Mxfp4Scale.Table[scales[g]]);
+            var even = Avx512F.Multiply(Avx512F.PermuteVar16x32(values, packed), scale);
+            var odd = Avx512F.Multiply(Avx512F.PermuteVar16x32(values, Avx512F.ShiftRightLogical(packed, 4)), scale);
+            var offset = g * 32;
+            even0 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(x + offset), even0);
+            odd0 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(x + offset + 16), odd0);
+            even1 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(x1 + offset), even1);
+            odd1 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(x1 + offset + 16), odd1);
+        }
+        results[0] = Vector512.Sum(even0 + odd0);
+        results[1] = Vector512.Sum(even1 + odd1);
+    }
+
     /// <summary>Four activation rows (stride apart) against one weight row: each block is decoded once for all four.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotFour(byte* blocks, byte* scales, int blockCount, float* x, int stride, float* results)

@@ -46,7 +46,7 @@ public class Mxfp4MatmulTests
     {
         var random = new Random(17);
         // (rows, columns, n): in = 32·k for several k, in ≠ out, n = 1, multiples of 4, odd n, n past one 32-token tile.
-        foreach (var (rows, columns, n) in new[] { (7, 32, 1), (13, 64, 3), (40, 96, 4), (33, 160, 9), (96, 288, 1), (17, 320, 37), (5, 2880, 2) })
+        foreach (var (rows, columns, n) in new[] { (7, 32, 1), (13, 64, 3), (40, 96, 4), (33, 160, 9), (96, 288, 1), (12, 96, 6), (11, 64, 7), (17, 320, 37), (5, 2880, 2) })
         {
             var weight = Mxfp4Reference.Random(random, experts: 3, rows, columns, MixedScale);
             using var packed = ToTensor(weight);
