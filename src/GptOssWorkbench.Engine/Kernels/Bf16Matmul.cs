@@ -107,11 +107,21 @@ public static unsafe class Bf16Matmul
         if (n == 0) return;
         RowPartition.Run(rows, threads, (first, end) =>
         {
+            var four = stackalloc float[4];
             for (var r = first; r < end; r++)
             {
                 var row = weight + (long)r * columns;
                 var b = bias is null ? 0f : bias[r];
-                for (long t = 0; t < n; t++)
+                long t = 0;
+                if (path == KernelPath.Vector512)
+                {
+                    for (; t + 4 <= n; t += 4)
+                    {
+                        Bf16Rows.DotFour512(row, columns, x + t * columns, columns, four);
+                        for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = four[i] + b;
+                    }
+                }
+                for (; t < n; t++)
                 {
                     var xRow = x + t * columns;
                     var dot = path switch

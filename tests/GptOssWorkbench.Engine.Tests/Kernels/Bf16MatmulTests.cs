@@ -41,7 +41,7 @@ public class Bf16MatmulTests
     public void Matches_a_double_precision_reference_with_bias(KernelPath path)
     {
         var random = new Random(11);
-        foreach (var (rows, columns, n) in new[] { (9, 32, 1), (20, 96, 3), (5, 2880, 2), (70, 4096, 1) })
+        foreach (var (rows, columns, n) in new[] { (9, 32, 1), (20, 96, 3), (6, 64, 5), (3, 2880, 8), (5, 2880, 2), (70, 4096, 1) })
         {
             var (bits, weights) = RandomBf16(random, rows * columns);
             using var weight = Bf16Tensor(bits, rows, columns);
