@@ -62,21 +62,26 @@ internal static unsafe class Mxfp4Rows512
     public static float DotOne(byte* blocks, byte* scales, int blockCount, float* x)
     {
         var values = Vector512.Load(Mxfp4Scale.Values);
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
-        var g = 0;
-        // Two independent accumulators hide the FMA latency between consecutive blocks.
-        for (; g + 1 < blockCount; g += 2)
+        var scaleTable = Mxfp4Scale.Table;
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var end = blocks + blockCount * 16;
+        // Four independent accumulators hide the FMA latency between consecutive blocks; pointers advance
+        // instead of recomputing offsets, which keeps the integer work per block small.
+        for (; blocks + 64 <= end; blocks += 64, scales += 4, x += 128)
         {
-            acc0 = Block(values, blocks + g * 16, scales[g], x + g * 32, acc0);
-            acc1 = Block(values, blocks + g * 16 + 16, scales[g + 1], x + g * 32 + 32, acc1);
+            acc0 = Block(values, blocks, scaleTable[scales[0]], x, acc0);
+            acc1 = Block(values, blocks + 16, scaleTable[scales[1]], x + 32, acc1);
+            acc2 = Block(values, blocks + 32, scaleTable[scales[2]], x + 64, acc2);
+            acc3 = Block(values, blocks + 48, scaleTable[scales[3]], x + 96, acc3);
         }
-        if (g < blockCount) acc0 = Block(values, blocks + g * 16, scales[g], x + g * 32, acc0);
+        for (; blocks < end; blocks += 16, scales++, x += 32) acc0 = Block(values, blocks, scaleTable[scales[0]], x, acc0);
+        acc0 += acc2;
+        acc1 += acc3;
         return Vector512.Sum(acc0 + acc1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Block(Vector512<float> values, byte* codes, byte scale, float* x, Vector512<float> acc)
+    private static Vector512<float> Block(Vector512<float> values, byte* codes, float scale, float* x, Vector512<float> acc)
     {
         // Widen 16 bytes to 16 int lanes; vpermps uses only the low 4 bits of each lane as the table index,
         // so the low nibble (even element) needs no mask and the high nibble (odd element) one shift.
@@ -84,7 +89,7 @@ internal static unsafe class Mxfp4Rows512
         var even = Avx512F.PermuteVar16x32(values, packed);
         var odd = Avx512F.PermuteVar16x32(values, Avx512F.ShiftRightLogical(packed, 4));
         var sum = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(x + 16), Avx512F.Multiply(even, Vector512.Load(x)));
-        return Avx512F.FusedMultiplyAdd(sum, Vector512.Create(Mxfp4Scale.Table[scale]), acc);
+        return Avx512F.FusedMultiplyAdd(sum, Vector512.Create(scale), acc);
     }
 
     /// <summary>Two activation rows (stride apart) against one weight row: each block is decoded once for both.</summary>
