@@ -105,7 +105,7 @@ public static unsafe class Bf16Matmul
     private static void Run(ushort* weight, int rows, int columns, float* x, long n, float* bias, float* y, KernelPath path, int threads)
     {
         if (n == 0) return;
-        RowPartition.Run(rows, threads, (first, end) =>
+        RowPartition.Run(rows, threads, columns / 32 * n, (first, end) =>
         {
             var four = stackalloc float[4];
             for (var r = first; r < end; r++)

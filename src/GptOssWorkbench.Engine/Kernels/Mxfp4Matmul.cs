@@ -141,7 +141,7 @@ public static unsafe class Mxfp4Matmul
         if (n == 0) return;
         var blockCount = columns / 32;
         var work = new RowWork(blocks, scales, blockCount, columns, rows, x, n, bias, y, path);
-        RowPartition.Run(rows, threads, work.Rows);
+        RowPartition.Run(rows, threads, blockCount * n, work.Rows);
     }
 
     /// <summary>The arguments of one call, captured once so the per-chunk delegate stays small.</summary>

@@ -41,7 +41,7 @@ public class Bf16MatmulTests
     public void Matches_a_double_precision_reference_with_bias(KernelPath path)
     {
         var random = new Random(11);
-        foreach (var (rows, columns, n) in new[] { (9, 32, 1), (20, 96, 3), (6, 64, 5), (3, 2880, 8), (5, 2880, 2), (70, 4096, 1) })
+        foreach (var (rows, columns, n) in new[] { (9, 32, 1), (20, 96, 3), (6, 64, 5), (3, 2880, 8), (5, 2880, 2), (70, 4096, 1), (200, 2880, 1), (40, 2880, 6) })
         {
             var (bits, weights) = RandomBf16(random, rows * columns);
             using var weight = Bf16Tensor(bits, rows, columns);
@@ -70,7 +70,8 @@ public class Bf16MatmulTests
 
             using var xTensor = tensor(x, new long[] { n, columns });
             using var biasTensor = tensor(bias);
-            using var y = Bf16Matmul.Multiply(weight, xTensor, biasTensor, path);
+            // The last two shapes pass RowPartition.MinParallelWork, so their rows are split over two threads.
+            using var y = Bf16Matmul.Multiply(weight, xTensor, biasTensor, path, threads: 2);
             Assert.Equal(new long[] { n, rows }, y.shape);
             Mxfp4Reference.AssertClose(expected, magnitude, y.data<float>().ToArray(), $"{path} rows={rows} columns={columns} n={n}");
         }

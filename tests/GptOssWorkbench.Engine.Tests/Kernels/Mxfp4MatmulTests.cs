@@ -64,6 +64,27 @@ public class Mxfp4MatmulTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void Matches_the_reference_when_rows_are_split_over_threads(KernelPath path)
+    {
+        var random = new Random(31);
+        // Large enough to pass RowPartition.MinParallelWork, so several row chunks run on pool threads.
+        foreach (var (rows, n) in new[] { (301, 1), (160, 7) })
+        {
+            Assert.True(rows * 90L * n >= RowPartition.MinParallelWork);
+            var weight = Mxfp4Reference.Random(random, experts: 2, rows, columns: 2880, MixedScale);
+            using var packed = ToTensor(weight);
+            var x = RandomX(random, n, 2880);
+            using var xTensor = tensor(x, new long[] { n, 2880 });
+            var bias = Enumerable.Range(0, rows).Select(i => (float)Math.Sin(i)).ToArray();
+            using var biasTensor = tensor(bias);
+            var (expected, magnitude) = weight.Multiply(1, x, n, bias);
+            using var y = Mxfp4Matmul.Multiply(packed, 1, xTensor, biasTensor, path, threads: 2);
+            Mxfp4Reference.AssertClose(expected, magnitude, y.data<float>().ToArray(), $"{path} rows={rows} n={n} on 2 threads");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void Subnormal_and_large_block_scales_are_applied_exactly(KernelPath path)
     {
         var random = new Random(5);

@@ -49,6 +49,11 @@ internal sealed class Mxfp4Reference
     /// <summary>y[t, r] = Σ_c x[t, c]·W[r, c] + bias[r], and Σ_c |x[t, c]·W[r, c]| + |bias[r]| as the error scale.</summary>
     public (double[] Y, double[] Magnitude) Multiply(int expert, float[] x, int n, float[]? bias)
     {
+        var dense = new double[Rows * Columns];
+        for (var r = 0; r < Rows; r++)
+        {
+            for (var c = 0; c < Columns; c++) dense[r * Columns + c] = Weight(expert, r, c);
+        }
         var y = new double[n * Rows];
         var magnitude = new double[n * Rows];
         for (var t = 0; t < n; t++)
@@ -58,7 +63,7 @@ internal sealed class Mxfp4Reference
                 double sum = bias?[r] ?? 0, abs = Math.Abs(bias?[r] ?? 0);
                 for (var c = 0; c < Columns; c++)
                 {
-                    var product = x[t * Columns + c] * Weight(expert, r, c);
+                    var product = x[t * Columns + c] * dense[r * Columns + c];
                     sum += product;
                     abs += Math.Abs(product);
                 }
