@@ -166,6 +166,30 @@ public class Mxfp4MatmulTests
     }
 
     [Fact]
+    public void Expert_seam_returns_the_input_dtype_rounded_from_the_fp32_result()
+    {
+        var random = new Random(12);
+        var weight = Mxfp4Reference.Random(random, experts: 2, rows: 16, columns: 64, MixedScale);
+        using var packed = ToTensor(weight);
+        using var x = tensor(RandomX(random, 3, 64), new long[] { 3, 64 });
+        using var xBf16 = x.to_type(ScalarType.BFloat16);
+        var matmul = new FusedExpertMatmul();
+
+        using var fromFloat = matmul.Multiply(x, packed, 1);
+        using var fromBf16 = matmul.Multiply(xBf16, packed, 1);
+        Assert.Equal(ScalarType.Float32, fromFloat.dtype);
+        Assert.Equal(ScalarType.BFloat16, fromBf16.dtype);
+        var (expected, magnitude) = weight.Multiply(1, x.data<float>().ToArray(), 3, bias: null);
+        Mxfp4Reference.AssertClose(expected, magnitude, fromFloat.data<float>().ToArray(), "fp32 seam");
+
+        // bf16 in: the kernel sees the bf16 activations exactly, sums in fp32, rounds once at the end.
+        using var fp32OfBf16Input = Mxfp4Matmul.Multiply(packed, 1, xBf16);
+        using var rounded = fp32OfBf16Input.to_type(ScalarType.BFloat16).to_type(ScalarType.Float32);
+        using var seamResult = fromBf16.to_type(ScalarType.Float32);
+        Assert.Equal(rounded.data<float>().ToArray(), seamResult.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Reads_experts_from_a_memory_mapped_checkpoint_file()
     {
         var random = new Random(21);
