@@ -107,18 +107,41 @@ public static unsafe class Bf16Matmul
         if (n == 0) return;
         RowPartition.Run(rows, threads, columns / 32 * n, (first, end) =>
         {
-            var four = stackalloc float[4];
-            for (var r = first; r < end; r++)
+            var results = stackalloc float[8];
+            var r = first;
+            if (path == KernelPath.Vector512 && n >= 4)
+            {
+                // Pairs of rows share each activation load; tokens beyond the last group of four go one by one.
+                for (; r + 2 <= end; r += 2)
+                {
+                    var row = weight + (long)r * columns;
+                    long t = 0;
+                    for (; t + 4 <= n; t += 4)
+                    {
+                        Bf16Rows.DotTwoByFour512(row, columns, x + t * columns, columns, results);
+                        for (var i = 0; i < 4; i++)
+                        {
+                            y[(t + i) * rows + r] = results[i] + Bias(bias, r);
+                            y[(t + i) * rows + r + 1] = results[4 + i] + Bias(bias, r + 1);
+                        }
+                    }
+                    for (; t < n; t++)
+                    {
+                        y[t * rows + r] = Bf16Rows.DotOne512(row, columns, x + t * columns) + Bias(bias, r);
+                        y[t * rows + r + 1] = Bf16Rows.DotOne512(row + columns, columns, x + t * columns) + Bias(bias, r + 1);
+                    }
+                }
+            }
+            for (; r < end; r++)
             {
                 var row = weight + (long)r * columns;
-                var b = bias is null ? 0f : bias[r];
                 long t = 0;
                 if (path == KernelPath.Vector512)
                 {
                     for (; t + 4 <= n; t += 4)
                     {
-                        Bf16Rows.DotFour512(row, columns, x + t * columns, columns, four);
-                        for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = four[i] + b;
+                        Bf16Rows.DotFour512(row, columns, x + t * columns, columns, results);
+                        for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = results[i] + Bias(bias, r);
                     }
                 }
                 for (; t < n; t++)
@@ -130,9 +153,11 @@ public static unsafe class Bf16Matmul
                         KernelPath.Vector256 => Bf16Rows.DotOne256(row, columns, xRow),
                         _ => Bf16Rows.DotOneScalar(row, columns, xRow),
                     };
-                    y[t * rows + r] = dot + b;
+                    y[t * rows + r] = dot + Bias(bias, r);
                 }
             }
         });
     }
+
+    private static float Bias(float* bias, int r) => bias is null ? 0f : bias[r];
 }
