@@ -111,7 +111,7 @@ public static unsafe class Bf16Matmul
             var r = first;
             if (path == KernelPath.Vector512 && n >= 4)
             {
-                // Pairs of rows share each activation load; tokens beyond the last group of four go one by one.
+                // Pairs of rows share each activation load; tokens beyond the last group of four go to Remainder.
                 for (; r + 2 <= end; r += 2)
                 {
                     var row = weight + (long)r * columns;
@@ -125,11 +125,8 @@ public static unsafe class Bf16Matmul
                             y[(t + i) * rows + r + 1] = results[4 + i] + Bias(bias, r + 1);
                         }
                     }
-                    for (; t < n; t++)
-                    {
-                        y[t * rows + r] = Bf16Rows.DotOne512(row, columns, x + t * columns) + Bias(bias, r);
-                        y[t * rows + r + 1] = Bf16Rows.DotOne512(row + columns, columns, x + t * columns) + Bias(bias, r + 1);
-                    }
+                    Remainder(weight, rows, columns, x, n, bias, y, path, r, t, results);
+                    Remainder(weight, rows, columns, x, n, bias, y, path, r + 1, t, results);
                 }
             }
             for (; r < end; r++)
@@ -144,19 +141,35 @@ public static unsafe class Bf16Matmul
                         for (var i = 0; i < 4; i++) y[(t + i) * rows + r] = results[i] + Bias(bias, r);
                     }
                 }
-                for (; t < n; t++)
-                {
-                    var xRow = x + t * columns;
-                    var dot = path switch
-                    {
-                        KernelPath.Vector512 => Bf16Rows.DotOne512(row, columns, xRow),
-                        KernelPath.Vector256 => Bf16Rows.DotOne256(row, columns, xRow),
-                        _ => Bf16Rows.DotOneScalar(row, columns, xRow),
-                    };
-                    y[t * rows + r] = dot + Bias(bias, r);
-                }
+                Remainder(weight, rows, columns, x, n, bias, y, path, r, t, results);
             }
         });
+    }
+
+    /// <summary>Tokens [t, n) of row r, fewer than four on the Vector512 path: a pair if there is one, then one by one.</summary>
+    private static void Remainder(ushort* weight, int rows, int columns, float* x, long n, float* bias, float* y, KernelPath path, int r, long t, float* results)
+    {
+        var row = weight + (long)r * columns;
+        if (path == KernelPath.Vector512)
+        {
+            for (; t + 2 <= n; t += 2)
+            {
+                Bf16Rows.DotTwo512(row, columns, x + t * columns, columns, results);
+                y[t * rows + r] = results[0] + Bias(bias, r);
+                y[(t + 1) * rows + r] = results[1] + Bias(bias, r);
+            }
+        }
+        for (; t < n; t++)
+        {
+            var xRow = x + t * columns;
+            var dot = path switch
+            {
+                KernelPath.Vector512 => Bf16Rows.DotOne512(row, columns, xRow),
+                KernelPath.Vector256 => Bf16Rows.DotOne256(row, columns, xRow),
+                _ => Bf16Rows.DotOneScalar(row, columns, xRow),
+            };
+            y[t * rows + r] = dot + Bias(bias, r);
+        }
     }
 
     private static float Bias(float* bias, int r) => bias is null ? 0f : bias[r];

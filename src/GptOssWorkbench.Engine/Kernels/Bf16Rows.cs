@@ -34,6 +34,27 @@ internal static unsafe class Bf16Rows
         return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
     }
 
+    /// <summary>One weight row against two activation rows (stride apart): each weight load serves both tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotTwo512(ushort* weights, int columns, float* x, int stride, float* results)
+    {
+        var high = Vector512.Create(0xFFFF0000u);
+        Vector512<float> even0 = default, even1 = default, odd0 = default, odd1 = default;
+        var x1 = x + stride;
+        for (var c = 0; c < columns; c += 32)
+        {
+            var pairs = Vector512.Load((uint*)(weights + c));
+            var even = Vector512.ShiftLeft(pairs, 16).AsSingle();
+            var odd = (pairs & high).AsSingle();
+            even0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(x + c), even0);
+            odd0 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(x + c + 16), odd0);
+            even1 = Vector512.FusedMultiplyAdd(even, Vector512.Load(x1 + c), even1);
+            odd1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(x1 + c + 16), odd1);
+        }
+        results[0] = Vector512.Sum(even0 + odd0);
+        results[1] = Vector512.Sum(even1 + odd1);
+    }
+
     /// <summary>One weight row against four activation rows (stride apart): each weight load serves four tokens.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotFour512(ushort* weights, int columns, float* x, int stride, float* results)
