@@ -7,9 +7,11 @@ using static TorchSharp.torch;
 
 /// <summary>
 /// y[n, out] = x[n, in] · W_e^T (+ bias) for one expert e of an MXFP4 weight, consuming the packed bytes
-/// directly: every weight byte is read once per call and decoded in registers, never materialised.
-/// Rows of W are split over threads; within a row, tokens are handled four at a time so one decode serves
-/// four tokens (and a single token, the decode case, has its own loop).
+/// directly: the weights are decoded in registers, never materialised. Rows of W are split over threads
+/// (<see cref="RowPartition"/>). A single token (decode) has its own loop; for more tokens, pairs of rows
+/// meet groups of four tokens, so one decode serves four tokens and one activation load two rows, with
+/// 2- and 1-token tails. Weights leave memory once per 32-token tile (later tiles find them in L2).
+/// Accumulation is fp32; each 32-element block is summed unscaled and then multiplied by its scale.
 /// </summary>
 public static unsafe class Mxfp4Matmul
 {
