@@ -2,7 +2,9 @@ namespace GptOssWorkbench.Web.Jobs;
 
 using GptOssWorkbench.Web.Database;
 using Hangfire;
+using Hangfire.InMemory;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 
 public static class JobsExtensions
 {
@@ -17,20 +19,22 @@ public static class JobsExtensions
 
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
         builder.Services.AddSingleton(new JobStorageMode(usePostgres ? "PostgreSQL" : "in-memory", runServer, jobs.WorkerCount));
-        builder.Services.AddHangfire((sp, config) =>
+        builder.Services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        // Hangfire's own registration hands out the process-global JobStorage.Current, which belongs to whichever
+        // host configured it last (tests run several hosts in one process). Each host owns its storage instead.
+        builder.Services.AddSingleton<JobStorage>(sp =>
         {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            if (usePostgres)
+            if (!usePostgres)
             {
-                var target = sp.GetRequiredService<DatabaseTarget>();
-                config.UsePostgreSqlStorage(options => options.UseNpgsqlConnection(target.ConnectionString));
+                return new InMemoryStorage();
             }
-            else
-            {
-                config.UseInMemoryStorage();
-            }
+            var options = new PostgreSqlStorageOptions();
+            var target = sp.GetRequiredService<DatabaseTarget>();
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
         });
         if (runServer)
         {

@@ -15,7 +15,7 @@ public sealed class HealthEndpointTests(WorkbenchHostFixture fixture)
 
         var (status, health) = await WaitForHealthAsync(client, until: h => h.GetProperty("status").GetString() == "Healthy");
 
-        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(status == HttpStatusCode.OK, $"/healthz answered {(int)status}: {health}");
         Assert.True(File.Exists(Path.Combine(host.DataDirectory, "workbench.db")), $"no SQLite file in {host.DataDirectory}");
         var database = health.GetProperty("checks").GetProperty("database");
         Assert.Equal("Healthy", database.GetProperty("status").GetString());
@@ -25,6 +25,21 @@ public sealed class HealthEndpointTests(WorkbenchHostFixture fixture)
         Assert.Equal("Healthy", hangfire.GetProperty("status").GetString());
         Assert.Equal("in-memory", hangfire.GetProperty("data").GetProperty("storage").GetString());
         Assert.True(hangfire.GetProperty("data").GetProperty("servers").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task Two_hosts_in_one_process_each_see_only_their_own_job_server()
+    {
+        // Hangfire keeps a process-global storage; a host must not report (or enqueue into) another's.
+        await using var second = WorkbenchHost.Start();
+        using var firstClient = fixture.Host.CreateClient();
+        using var secondClient = second.CreateClient();
+
+        foreach (var client in new[] { firstClient, secondClient })
+        {
+            var (_, health) = await WaitForHealthAsync(client, until: h => h.GetProperty("status").GetString() == "Healthy");
+            Assert.Equal(1, health.GetProperty("checks").GetProperty("hangfire").GetProperty("data").GetProperty("servers").GetInt32());
+        }
     }
 
     /// <summary>Polls /healthz: the in-process Hangfire server announces itself a moment after start.</summary>

@@ -35,17 +35,31 @@ public sealed class WorkbenchHost : IAsyncDisposable
     public static WorkbenchHost Start(Func<string, IDictionary<string, string?>>? prepare = null)
     {
         var tempDirectory = Directory.CreateTempSubdirectory("workbench-test-").FullName;
-        var settings = new Dictionary<string, string?> { ["Workbench:DataDirectory"] = Path.Combine(tempDirectory, "data") };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Workbench:DataDirectory"] = Path.Combine(tempDirectory, "data"),
+            // Keep test output readable; warnings and errors still show.
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
         foreach (var (key, value) in prepare?.Invoke(tempDirectory) ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
         var factory = new SettingsFactory(settings);
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WorkbenchHost(factory, tempDirectory, new Uri(address));
+        try
+        {
+            factory.UseKestrel(0);
+            factory.StartServer();
+            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new WorkbenchHost(factory, tempDirectory, new Uri(address));
+        }
+        catch
+        {
+            factory.Dispose();
+            DeleteQuietly(tempDirectory);
+            throw;
+        }
     }
 
     // UseKestrel must be called on the factory that builds the host (WithWebHostBuilder's copy ignores it).
@@ -65,9 +79,14 @@ public sealed class WorkbenchHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
+        DeleteQuietly(TempDirectory);
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
         try
         {
-            Directory.Delete(TempDirectory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {
