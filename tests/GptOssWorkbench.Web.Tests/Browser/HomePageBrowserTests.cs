@@ -35,6 +35,13 @@ public sealed class HomePageBrowserTests(WorkbenchHostFixture host, ChromiumFixt
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("[data-interactive=true]");
         await page.WaitForFunctionAsync($"dark => {BodyBackground} === dark", darkBackground);
+
+        // The drawer navigates inside the live circuit.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Chat" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(host.Host.BaseAddress, "chat").ToString());
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Chat");
+        await Expect(page.GetByText("Not built yet.")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath("chat-dark.png") });
     }
 
     /// <summary>Relative brightness 0..255 of a CSS "rgb(r, g, b)" colour.</summary>
