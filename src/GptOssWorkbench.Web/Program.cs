@@ -22,6 +22,6 @@ await app.MigrateWorkbenchDatabaseAsync();
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
 
-app.Run();
+await app.RunAsync();
 
 public partial class Program;
