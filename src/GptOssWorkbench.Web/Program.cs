@@ -18,6 +18,7 @@ var app = builder.Build();
 
 app.LogWorkbenchPaths();
 await app.MigrateWorkbenchDatabaseAsync();
+app.PrepareWorkbenchJobs();
 
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();

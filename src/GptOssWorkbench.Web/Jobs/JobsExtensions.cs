@@ -41,4 +41,26 @@ public static class JobsExtensions
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
         }
     }
+
+    /// <summary>
+    /// Applies this host's Hangfire configuration and opens its job storage (PostgreSQL: installs the Hangfire
+    /// schema) at start. Hangfire applies its configuration (log provider included) to process-global state only
+    /// when something first asks for it; a web process without an in-process server never did, so Hangfire kept
+    /// using whatever an earlier host had set. In tests that was a disposed host, and every PostgreSQL storage
+    /// call then stalled ~30 s.
+    /// </summary>
+    public static void PrepareWorkbenchJobs(this WebApplication app)
+    {
+        var mode = app.Services.GetRequiredService<JobStorageMode>();
+        try
+        {
+            _ = app.Services.GetRequiredService<IGlobalConfiguration>();
+            _ = app.Services.GetRequiredService<JobStorage>();
+        }
+        catch (Exception e)
+        {
+            // Like the database: keep serving so /healthz can tell (the health check retries opening it).
+            app.Logger.LogCritical(e, "Could not open the Hangfire job storage ({Storage}): {Error}", mode.Storage, e.Message);
+        }
+    }
 }

@@ -31,8 +31,17 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
         var port = FreePort();
         await RunAsPostgresAsync(Path.Combine(BinDirectory, "initdb"), "-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync");
-        await RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w",
-            "-o", $"-p {port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+        var log = Path.Combine(_directory, "server.log");
+        try
+        {
+            // -t 180: a loaded two-core machine can be slow; pg_ctl waits only 60 s by default.
+            await RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-l", log, "-w", "-t", "180",
+                "-o", $"-p {port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+        }
+        catch (InvalidOperationException e) when (File.Exists(log))
+        {
+            throw new InvalidOperationException($"{e.Message}\nPostgreSQL server log:\n{File.ReadAllText(log)}", e);
+        }
         ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
     }
 
