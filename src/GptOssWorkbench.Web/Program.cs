@@ -1,6 +1,28 @@
-var builder = WebApplication.CreateBuilder(args);
+using GptOssWorkbench.Web.Components;
+using GptOssWorkbench.Web.Database;
+using GptOssWorkbench.Web.Health;
+using GptOssWorkbench.Web.Hosting;
+using GptOssWorkbench.Web.Jobs;
+using GptOssWorkbench.Web.Status;
+
+var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOptions(args));
+
+builder.AddWorkbenchPaths();
+builder.AddWorkbenchDatabase();
+builder.AddWorkbenchJobs();
+builder.AddWorkbenchEngineStatus();
+builder.AddWorkbenchHealthChecks();
+builder.AddWorkbenchUi();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+
+app.LogWorkbenchPaths();
+await app.MigrateWorkbenchDatabaseAsync();
+app.PrepareWorkbenchJobs();
+
+app.UseWorkbenchUi();
+app.MapWorkbenchHealthChecks();
+
+await app.RunAsync();
 
 public partial class Program;

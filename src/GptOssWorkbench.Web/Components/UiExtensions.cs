@@ -1,0 +1,28 @@
+namespace GptOssWorkbench.Web.Components;
+
+using MudBlazor.Services;
+
+public static class UiExtensions
+{
+    public static void AddWorkbenchUi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+    }
+
+    public static void UseWorkbenchUi(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+        // Our own files live in the repository's top-level wwwroot/ (the web root), outside the project, so the
+        // build-time static asset manifest does not know them: plain static files serve them, before routing.
+        // Framework and MudBlazor files come from the manifest (MapStaticAssets).
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+}

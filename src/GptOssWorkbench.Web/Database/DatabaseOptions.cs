@@ -1,0 +1,21 @@
+namespace GptOssWorkbench.Web.Database;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    PostgreSQL,
+}
+
+/// <summary>Which database holds the workbench data (configuration section "Database").</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Sqlite (embedded default, a file in the data folder) or PostgreSQL (distributed mode).</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Required for PostgreSQL. For SQLite, empty means data/workbench.db.</summary>
+    public string? ConnectionString { get; set; }
+
+    public string SqliteFileName { get; set; } = "workbench.db";
+}

@@ -1,0 +1,66 @@
+namespace GptOssWorkbench.Web.Jobs;
+
+using GptOssWorkbench.Web.Database;
+using Hangfire;
+using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+
+public static class JobsExtensions
+{
+    public static void AddWorkbenchJobs(this WebApplicationBuilder builder)
+    {
+        // The storage choice follows the database: in-memory next to SQLite (one process, nothing to share),
+        // PostgreSQL when the web app and the GPU workers are separate processes.
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var usePostgres = database.Provider == DatabaseProvider.PostgreSQL;
+        var runServer = jobs.RunServerInProcess ?? !usePostgres;
+
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
+        builder.Services.AddSingleton(new JobStorageMode(usePostgres ? "PostgreSQL" : "in-memory", runServer, jobs.WorkerCount));
+        builder.Services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        // Hangfire's own registration hands out the process-global JobStorage.Current, which belongs to whichever
+        // host configured it last (tests run several hosts in one process). Each host owns its storage instead.
+        builder.Services.AddSingleton<JobStorage>(sp =>
+        {
+            if (!usePostgres)
+            {
+                return new InMemoryStorage();
+            }
+            var options = new PostgreSqlStorageOptions();
+            var target = sp.GetRequiredService<DatabaseTarget>();
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
+        });
+        if (runServer)
+        {
+            builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
+        }
+    }
+
+    /// <summary>
+    /// Applies this host's Hangfire configuration and opens its job storage (PostgreSQL: installs the Hangfire
+    /// schema) at start. Hangfire applies its configuration (log provider included) to process-global state only
+    /// when something first asks for it; a web process without an in-process server never did, so Hangfire kept
+    /// using whatever an earlier host had set. In tests that was a disposed host, and every PostgreSQL storage
+    /// call then stalled ~30 s.
+    /// </summary>
+    public static void PrepareWorkbenchJobs(this WebApplication app)
+    {
+        var mode = app.Services.GetRequiredService<JobStorageMode>();
+        try
+        {
+            _ = app.Services.GetRequiredService<IGlobalConfiguration>();
+            _ = app.Services.GetRequiredService<JobStorage>();
+        }
+        catch (Exception e)
+        {
+            // Like the database: keep serving so /healthz can tell (the health check retries opening it).
+            app.Logger.LogCritical(e, "Could not open the Hangfire job storage ({Storage}): {Error}", mode.Storage, e.Message);
+        }
+    }
+}

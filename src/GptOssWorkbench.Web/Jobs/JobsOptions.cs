@@ -1,0 +1,19 @@
+namespace GptOssWorkbench.Web.Jobs;
+
+/// <summary>Hangfire settings (configuration section "Jobs").</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>
+    /// Run a Hangfire server inside the web process. Empty: yes for the embedded SQLite mode, no for
+    /// PostgreSQL, where separate worker processes (one per GPU) take the jobs.
+    /// </summary>
+    public bool? RunServerInProcess { get; set; }
+
+    /// <summary>
+    /// Hangfire workers of the in-process server. A job waits on the engine while its sequence is batched
+    /// with others, so this must be at least the engine's maximum batch size.
+    /// </summary>
+    public int WorkerCount { get; set; } = 8;
+}

@@ -1,0 +1,63 @@
+namespace GptOssWorkbench.Web.Tests.Hosting;
+
+using Microsoft.Playwright;
+
+/// <summary>
+/// Debian's chromium driven by Playwright. Playwright's own browser download needs a network we do not have,
+/// so we point it at /usr/bin/chromium (tests/run installs it on a fresh machine).
+/// </summary>
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Browser tests need Debian chromium at {ChromiumPath}: run `apt-get install -y chromium` (tests/run does this).");
+        }
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    /// <summary>A fresh page in its own context (no shared cookies or localStorage between tests).</summary>
+    public async Task<IPage> NewPageAsync(Uri baseAddress)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 760 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Where screenshots go: screenshots/ next to the test assembly.</summary>
+    public static string ScreenshotPath(string name)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(directory);
+        return Path.Combine(directory, name);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+    }
+}

@@ -1,0 +1,21 @@
+namespace GptOssWorkbench.Web.Tests.Hosting;
+
+/// <summary>One workbench host shared by the tests of the "Workbench" collection (starting one takes seconds).</summary>
+public sealed class WorkbenchHostFixture : IAsyncLifetime
+{
+    public WorkbenchHost Host { get; private set; } = default!;
+
+    public Task InitializeAsync()
+    {
+        Host = WorkbenchHost.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorkbenchCollection : ICollectionFixture<WorkbenchHostFixture>, ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "Workbench";
+}

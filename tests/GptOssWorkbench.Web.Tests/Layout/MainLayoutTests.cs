@@ -1,0 +1,61 @@
+namespace GptOssWorkbench.Web.Tests.Layout;
+
+using Bunit;
+using GptOssWorkbench.Web.Components.Layout;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using MudBlazor.Extensions;
+
+public sealed class MainLayoutTests : WorkbenchComponentTest
+{
+    private IRenderedComponent<MainLayout> RenderLayout() =>
+        Render<MainLayout>(parameters => parameters.Add(
+            p => p.Body, (RenderFragment)(b => b.AddMarkupContent(0, "<p id=\"page-body\">page body</p>"))));
+
+    [Fact]
+    public void Shows_title_page_body_and_every_section_in_the_drawer()
+    {
+        var cut = RenderLayout();
+
+        Assert.Contains("GptOssWorkbench", cut.Find(".mud-appbar").TextContent);
+        Assert.Equal("page body", cut.Find("#page-body").TextContent);
+        var links = cut.FindAll(".mud-navmenu a")
+            .Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href")))
+            .ToList();
+        Assert.Equal(
+            [("Home", ""), ("Chat", "chat"), ("Batches", "batches"), ("Review", "review"),
+             ("Compare", "compare"), ("Models", "models"), ("Admin", "admin")],
+            links);
+    }
+
+    [Fact]
+    public void Theme_toggle_flips_dark_mode_and_remembers_the_choice()
+    {
+        var cut = RenderLayout();
+        var theme = cut.FindComponent<MudThemeProvider>();
+        Assert.False(theme.Instance.GetState(x => x.IsDarkMode));
+
+        cut.Find("#theme-toggle").Click();
+
+        Assert.True(theme.Instance.GetState(x => x.IsDarkMode));
+        Assert.Equal("Switch to light mode", cut.Find("#theme-toggle").GetAttribute("aria-label"));
+        Assert.Equal(["workbench.theme", "dark"], JSInterop.VerifyInvoke("localStorage.setItem").Arguments);
+
+        cut.Find("#theme-toggle").Click();
+
+        Assert.False(theme.Instance.GetState(x => x.IsDarkMode));
+        Assert.Equal(["workbench.theme", "light"], JSInterop.VerifyInvoke("localStorage.setItem", calledTimes: 2)[1].Arguments);
+    }
+
+    [Fact]
+    public void Stored_dark_choice_is_applied_once_interactive()
+    {
+        JSInterop.Setup<string?>("localStorage.getItem", "workbench.theme").SetResult("dark");
+
+        var cut = RenderLayout();
+
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".mud-layout").GetAttribute("data-interactive")));
+        Assert.True(cut.FindComponent<MudThemeProvider>().Instance.GetState(x => x.IsDarkMode));
+        Assert.Equal("dark", cut.Find(".mud-layout").GetAttribute("data-theme"));
+    }
+}
