@@ -46,26 +46,29 @@ internal sealed class AttentionBlock : IDisposable
         });
 
     /// <summary>
-    /// The same layer over a paged cache: every row's key/value is written to its slot first, then each sequence
-    /// gathers exactly the slots it may see (its own history, on sliding layers only the window), so no sequence
-    /// pays for another one's length.
+    /// The same layer over a paged cache: every row's key/value is written to its slot first, then each prompt chunk
+    /// gathers exactly the slots it may see (its own history; on sliding layers only the window) and the decode rows
+    /// attend together in length-grouped padded batches, so no sequence pays for another one's length.
     /// </summary>
-    public Tensor Forward(Tensor t, Tensor cos, Tensor sin, PagedKvCache cache, int layer, IReadOnlyList<PagedSegment> segments) =>
+    public Tensor Forward(Tensor t, Tensor cos, Tensor sin, PagedKvCache cache, int layer, PagedBatch batch) =>
         Forward(t, cos, sin, (q, k, v) =>
         {
-            var attended = new List<Tensor>(segments.Count);
-            foreach (var segment in segments)
+            var group = window is null ? batch.Full : batch.Sliding;
+            cache.Write(layer, group.WriteSlots, k, v);
+            var output = q.new_empty([q.shape[0], q.shape[1] * q.shape[2]], float32);
+            foreach (var chunk in group.Chunks)
             {
-                var slots = window is null ? segment.Full : segment.Sliding;
-                cache.Write(layer, slots.WriteSlots, k.narrow(0, segment.Start, segment.Count), v.narrow(0, segment.Start, segment.Count));
+                var (keys, values) = cache.Gather(layer, chunk.Slots);
+                output.narrow(0, chunk.Start, chunk.Count).copy_(SinkAttention.Apply(q.narrow(0, chunk.Start, chunk.Count), keys, values, chunk.Positions, chunk.QueryPositions, sinks, window));
             }
-            foreach (var segment in segments)
+            foreach (var decode in group.Decodes)
             {
-                var slots = window is null ? segment.Full : segment.Sliding;
-                var (keys, values) = cache.Gather(layer, slots.ReadSlots);
-                attended.Add(SinkAttention.Apply(q.narrow(0, segment.Start, segment.Count), keys, values, slots.ReadPositions, segment.QueryPositions, sinks, window));
+                var (keys, values) = cache.Gather(layer, decode.Slots.view(-1));
+                long members = decode.Slots.shape[0], length = decode.Slots.shape[1];
+                var attended = SinkAttention.ApplyDecode(q.index_select(0, decode.Rows), keys.view(members, length, keys.shape[1], keys.shape[2]), values.view(members, length, values.shape[1], values.shape[2]), decode.Positions, decode.QueryPositions, sinks, window);
+                output.index_copy_(0, decode.Rows, attended);
             }
-            return attended.Count == 1 ? attended[0] : cat(attended, 0);
+            return output;
         });
 
     private Tensor Forward(Tensor t, Tensor cos, Tensor sin, Func<Tensor, Tensor, Tensor, Tensor> attend)
@@ -94,8 +97,3 @@ internal sealed class AttentionBlock : IDisposable
 /// <summary>Rows [Start, Start + Count) of a stacked batch belong to the sequence whose layer cache is <see cref="Cache"/>.</summary>
 internal readonly record struct CacheSegment(long Start, long Count, LayerKvCache Cache);
 
-/// <summary>Where one sequence's rows go in a paged cache group and which slots (at which positions) they attend over.</summary>
-internal sealed record PagedSlots(Tensor WriteSlots, Tensor ReadSlots, Tensor ReadPositions);
-
-/// <summary>Rows [Start, Start + Count) of a stacked batch belong to one sequence; its slots per layer group.</summary>
-internal sealed record PagedSegment(long Start, long Count, Tensor QueryPositions, PagedSlots Full, PagedSlots Sliding);

@@ -170,7 +170,11 @@ public sealed class InferenceEngine : IDisposable
 
     private void Sample(Sequence sequence, TorchSharp.torch.Tensor row)
     {
-        var token = sequence.Sampler.Sample(row.data<float>().ToArray(), sequence.Prompt, sequence.Output);
+        // Plain greedy needs no copy of the 201088 logits into managed memory: libtorch's argmax returns the first
+        // maximum, the same lowest-id tie rule as TokenSampler.ArgMax. At batch 8 the copies cost more than the forward.
+        var token = sequence.PlainGreedy
+            ? new SampledToken((int)row.argmax().item<long>(), null, [])
+            : sequence.Sampler.Sample(row.data<float>().ToArray(), sequence.Prompt, sequence.Output);
         sequence.Output.Add(token.Id);
         var now = sequence.Clock.Elapsed;
         if (sequence.Output.Count == 1)
