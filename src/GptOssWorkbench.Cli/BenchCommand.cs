@@ -33,11 +33,12 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = auto: 1 for tiny models, else libtorch's default)", DefaultValueFactory = _ => 0 };
         var kvMb = new Option<int>("--kv-cache-mb") { Description = "KV cache budget in MiB", DefaultValueFactory = _ => 512 };
         var stepTokens = new Option<int>("--step-tokens") { Description = "Most tokens per engine step", DefaultValueFactory = _ => 512 };
-        var kernel = new Option<string>("--expert-kernel") { Description = "auto, fused (AVX MXFP4 kernel) or dequantize", DefaultValueFactory = _ => "auto" };
+        var kernel = new Option<string>("--expert-kernel") { Description = "auto (engine default), adaptive, fused (AVX MXFP4 kernel) or dequantize", DefaultValueFactory = _ => "auto" };
+        var probeMb = new Option<int>("--bandwidth-probe-mb") { Description = "Buffer of the memory-bandwidth probe (--single); far larger than the caches", DefaultValueFactory = _ => 1024 };
         var single = new Option<bool>("--single") { Description = "One sequence: prefill tok/s, decode tok/s, time per layer, ratio to the memory-bandwidth limit" };
 
         var command = new Command("bench", "Measure engine throughput per concurrency level (or one sequence with --single)");
-        foreach (var option in new Option[] { model, concurrency, promptTokens, maxTokens, sharedPrefix, requests, emitTokens, json, seed, temperature, dtype, threads, kvMb, stepTokens, kernel, single }) command.Options.Add(option);
+        foreach (var option in new Option[] { model, concurrency, promptTokens, maxTokens, sharedPrefix, requests, emitTokens, json, seed, temperature, dtype, threads, kvMb, stepTokens, kernel, probeMb, single }) command.Options.Add(option);
         command.SetAction(parse => ModelCommandOptions.Guard("bench", () =>
         {
             int prompt = parse.GetValue(promptTokens), produce = parse.GetValue(maxTokens), prefix = parse.GetValue(sharedPrefix);
@@ -55,7 +56,7 @@ public static class BenchCommand
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(single))
             {
-                var result = SingleSequenceBench.Run(gptOss, weights, prompt, produce, parse.GetValue(seed));
+                var result = SingleSequenceBench.Run(gptOss, weights, prompt, produce, parse.GetValue(seed), (long)parse.GetValue(probeMb) << 20);
                 Print(asJson, result.Describe(), new { single = result });
                 return 0;
             }
@@ -92,9 +93,10 @@ public static class BenchCommand
         return kernel switch
         {
             "auto" => (options, "the engine's default"),
+            "adaptive" => (options with { ExpertMatmul = new AdaptiveExpertMatmul() }, "fused kernel for ≤ 32 rows, else dequantize"),
             "fused" => (options with { ExpertMatmul = new FusedExpertMatmul() }, "the fused MXFP4 kernel"),
             "dequantize" => (options with { ExpertMatmul = new DequantizingExpertMatmul() }, "dequantize + matmul"),
-            _ => throw new ArgumentException($"--expert-kernel: unknown '{kernel}' (auto, fused or dequantize)."),
+            _ => throw new ArgumentException($"--expert-kernel: unknown '{kernel}' (auto, adaptive, fused or dequantize)."),
         };
     }
 

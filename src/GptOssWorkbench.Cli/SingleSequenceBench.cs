@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 /// </summary>
 internal static class SingleSequenceBench
 {
-    public static SingleResult Run(GptOssModel model, ModelWeights weights, int promptLength, int decodeTokens, int seed)
+    public static SingleResult Run(GptOssModel model, ModelWeights weights, int promptLength, int decodeTokens, int seed, long probeBytes)
     {
         var prompt = BenchCommand.BenchPrompt(seed, 0, promptLength, 0, model.Config.VocabSize);
         using (var warm = model.CreateCache(16))
@@ -38,7 +38,7 @@ internal static class SingleSequenceBench
         model.LayerTimed = null;
 
         int threads = Math.Max(1, Environment.ProcessorCount);
-        double bandwidth = MemoryBandwidth.MeasureReadGBps(threads);
+        double bandwidth = MemoryBandwidth.MeasureReadGBps(threads, probeBytes);
         var (layerBytes, headBytes) = ActiveBytesPerToken(model, weights);
         double bytesPerToken = layerBytes * model.Config.NumLayers + headBytes;
         double limit = bandwidth * 1e9 / bytesPerToken;
@@ -55,7 +55,7 @@ internal static class SingleSequenceBench
             DecodeLayerMsAverage = Math.Round(layerMs, 4),
             LayerLimitMs = Math.Round(layerLimitMs, 4),
             LayerRatioToLimit = Math.Round(layerMs / layerLimitMs, 3),
-            BandwidthGBps = Math.Round(bandwidth, 2),
+            BandwidthGbPerSecond = Math.Round(bandwidth, 2),
             BandwidthThreads = threads,
             ActiveBytesPerLayer = layerBytes,
             ActiveBytesPerToken = bytesPerToken,
@@ -95,7 +95,7 @@ internal sealed record SingleResult
     public double DecodeLayerMsAverage { get; init; }
     public double LayerLimitMs { get; init; }
     public double LayerRatioToLimit { get; init; }
-    public double BandwidthGBps { get; init; }
+    public double BandwidthGbPerSecond { get; init; }
     public int BandwidthThreads { get; init; }
     public double ActiveBytesPerLayer { get; init; }
     public double ActiveBytesPerToken { get; init; }
@@ -104,5 +104,5 @@ internal sealed record SingleResult
 
     public string Describe() =>
         $"prefill {PromptTokens} tokens: {PrefillTokensPerSecond:F1} tok/s; decode batch 1: {DecodeTokensPerSecond:F2} tok/s, {DecodeLayerMsAverage:F2} ms/layer (limit {LayerLimitMs:F2} ms, {LayerRatioToLimit:F2}x); "
-        + $"bandwidth {BandwidthGBps:F1} GB/s, {ActiveBytesPerToken / 1e6:F1} MB/token, limit {LimitTokensPerSecond:F2} tok/s, {RatioToLimit:F2}x the limit";
+        + $"bandwidth {BandwidthGbPerSecond:F1} GB/s, {ActiveBytesPerToken / 1e6:F1} MB/token, limit {LimitTokensPerSecond:F2} tok/s, {RatioToLimit:F2}x the limit";
 }

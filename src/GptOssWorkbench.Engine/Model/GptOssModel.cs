@@ -32,7 +32,7 @@ public sealed partial class GptOssModel : IDisposable
         if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
         Device = torch.device(Options.Device);
         ComputeType = Options.Dtype == ComputePrecision.Float32 ? float32 : bfloat16;
-        var expertMatmul = Options.ExpertMatmul ?? new DequantizingExpertMatmul();
+        var expertMatmul = Options.ExpertMatmul ?? AdaptiveExpertMatmul.DefaultFor(Options.Device, Options.Dtype);
 
         using var noGrad = torch.no_grad();
         embedding = weights.Embedding.to(Device);
