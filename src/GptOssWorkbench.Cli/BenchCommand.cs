@@ -118,6 +118,7 @@ public static class BenchCommand
             .ToArray();
         Task.WaitAll(warmUp);
 
+        var before = engine.Snapshot();
         var prompts = Enumerable.Range(0, requests).Select(i => BenchPrompt(seed, i, promptLength, sharedPrefix, model.Config.VocabSize)).ToArray();
         var outcomes = new RequestOutcome[requests];
         using var slots = new SemaphoreSlim(concurrency);
@@ -155,7 +156,9 @@ public static class BenchCommand
             TokensPerSecond = Math.Round(output / seconds, 3),
             TtftMsP50 = Math.Round(Median(outcomes.Select(o => o.Times[0]).ToList()), 3),
             ItlMsP50 = Math.Round(Median(gaps), 3),
-            PrefixCacheHitRate = Math.Round(metrics.PrefixCacheHitRate, 4),
+            // Measured requests only (the warm-up's prompts are distinct and would dilute the rate).
+            PrefixCacheHitRate = metrics.PrefixCacheLookupTokens == before.PrefixCacheLookupTokens ? 0
+                : Math.Round((double)(metrics.PrefixCacheHitTokens - before.PrefixCacheHitTokens) / (metrics.PrefixCacheLookupTokens - before.PrefixCacheLookupTokens), 4),
             Preemptions = metrics.Preemptions,
             Samples = emit ? prompts.Zip(outcomes, (p, o) => new BenchSample(p, o.Tokens)).ToArray() : null,
         };

@@ -81,6 +81,7 @@ internal sealed class EngineCounters
                 KvBlockSize = blocks.BlockSize,
                 PrefixCacheHitRate = blocks.PrefixLookupTokens == 0 ? 0 : (double)blocks.PrefixHitTokens / blocks.PrefixLookupTokens,
                 PrefixCacheHitTokens = blocks.PrefixHitTokens,
+                PrefixCacheLookupTokens = blocks.PrefixLookupTokens,
                 PrefillTokensPerSecond = seconds == 0 ? 0 : recentSteps.Sum(s => s.Prefill) / seconds,
                 DecodeTokensPerSecond = seconds == 0 ? 0 : recentSteps.Sum(s => s.Decode) / seconds,
                 LastTimeToFirstToken = lastFirstToken,

@@ -70,6 +70,9 @@ public sealed record EngineMetrics
     /// <summary>Prompt tokens whose keys and values came from the prefix cache instead of being computed.</summary>
     public long PrefixCacheHitTokens { get; init; }
 
+    /// <summary>Prompt tokens of admitted sequences (recomputes included): the hit rate's denominator.</summary>
+    public long PrefixCacheLookupTokens { get; init; }
+
     /// <summary>Median over the last 512 requests / token gaps; null before any.</summary>
     public double? TimeToFirstTokenP50Ms { get; init; }
     public double? InterTokenLatencyP50Ms { get; init; }
