@@ -155,7 +155,7 @@ public sealed class InferenceJob(
             output.Feed(token.TokenId);
             if (lastFlush.Elapsed >= options.OutputFlushInterval)
             {
-                await FlushPartialAsync(run.Id, output.Snapshot(), shutdown);
+                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
                 lastFlush.Restart();
             }
         }
@@ -186,14 +186,14 @@ public sealed class InferenceJob(
     private sealed record Outcome(RunStatus Status, string FinishReason, string? Error);
 
     /// <summary>Writes the partial output (replacing the last flush) so a page opened mid-run shows text.</summary>
-    private async Task FlushPartialAsync(long runId, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    private async Task FlushPartialAsync(long runId, IReadOnlyList<Message> messages, int outputTokens, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.Include(r => r.Messages).FirstAsync(r => r.Id == runId, cancellationToken);
         if (run.Status != RunStatus.Running) return;
         db.Messages.RemoveRange(run.Messages);
         run.Messages.AddRange(messages);
-        run.OutputTokens = messages.Sum(m => m.TokenCount);
+        run.OutputTokens = outputTokens;
         await db.SaveChangesAsync(cancellationToken);
     }
 
