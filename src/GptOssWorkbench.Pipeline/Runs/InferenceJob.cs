@@ -92,14 +92,12 @@ public sealed class InferenceJob(
         run.WorkerName = claim;
         run.OutputTokens = run.ReasoningTokens = 0;
         run.TimeToFirstTokenMs = run.TokensPerSecond = null;
-        if (run.BatchJob is { Status: BatchStatus.Queued } batch)
-        {
-            batch.Status = BatchStatus.Running;
-            batch.StartedAt ??= now;
-        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (run.BatchJobId is { } batchId)
+                await db.BatchJobs.Where(b => b.Id == batchId && b.Status == BatchStatus.Queued)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.StartedAt, now), cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
