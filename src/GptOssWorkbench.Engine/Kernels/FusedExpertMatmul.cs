@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 /// seam (IExpertMatmul on the model branch): [n, in] rows in, [n, out] = input · W_eᵀ out in the input's
 /// dtype, no bias. The kernel accumulates in fp32 whatever the input dtype; only the result is rounded.
 /// </summary>
-public sealed class FusedExpertMatmul(KernelPath path = KernelPath.Auto, int threads = 0)
+public sealed class FusedExpertMatmul(KernelPath path = KernelPath.Auto, int threads = 0) : GptOssWorkbench.Engine.Model.IExpertMatmul
 {
     public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert)
     {

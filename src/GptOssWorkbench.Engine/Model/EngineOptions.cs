@@ -12,7 +12,7 @@ public sealed record EngineOptions
     public ComputePrecision Dtype { get; init; } = ComputePrecision.BFloat16;
 
     /// <summary>
-    /// Multiplies token rows by one packed MXFP4 expert. Null uses <see cref="DequantizingExpertMatmul"/>
+    /// Multiplies token rows by one packed MXFP4 expert. Null picks <see cref="AdaptiveExpertMatmul.DefaultFor"/> (fused kernel for few rows on a CPU in bf16, else <see cref="DequantizingExpertMatmul"/>)
     /// (dequantize with tensor ops, then matmul); a fused CPU kernel plugs in here.
     /// </summary>
     public IExpertMatmul? ExpertMatmul { get; init; }

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 /// Keep the <see cref="ModelWeights"/> alive while the model is used: tensors already in the compute dtype
 /// (bf16 weights in bf16 mode, the embedding, packed experts) are shared with them, not copied.
 /// </summary>
-public sealed class GptOssModel : IDisposable
+public sealed partial class GptOssModel : IDisposable
 {
     private readonly Tensor embedding; // stored dtype; only the looked-up rows are converted
     private readonly Tensor finalNorm; // fp32
@@ -32,7 +32,7 @@ public sealed class GptOssModel : IDisposable
         if (Options.Threads > 0) torch.set_num_threads(Options.Threads);
         Device = torch.device(Options.Device);
         ComputeType = Options.Dtype == ComputePrecision.Float32 ? float32 : bfloat16;
-        var expertMatmul = Options.ExpertMatmul ?? new DequantizingExpertMatmul();
+        var expertMatmul = Options.ExpertMatmul ?? AdaptiveExpertMatmul.DefaultFor(Options.Device, Options.Dtype);
 
         using var noGrad = torch.no_grad();
         embedding = weights.Embedding.to(Device);
@@ -105,20 +105,42 @@ public sealed class GptOssModel : IDisposable
     {
         Validate(batch);
         using var inference = torch.inference_mode();
+        var entries = batch.Select(s => (s.Tokens, s.Cache.Length, s.AllPositions)).ToList();
+        var result = Run(entries, (layer, t, positions, cos, sin) =>
+        {
+            var segments = new CacheSegment[batch.Count];
+            long start = 0;
+            for (int b = 0; b < batch.Count; b++)
+            {
+                segments[b] = new CacheSegment(start, batch[b].Tokens.Count, batch[b].Cache.Layer(layer));
+                start += batch[b].Tokens.Count;
+            }
+            return attention[layer].Forward(t, positions, cos, sin, segments);
+        });
+        foreach (var step in batch) step.Cache.Advance(step.Tokens.Count);
+        return result;
+    }
+
+    /// <summary>
+    /// Embedding, layers and unembedding for stacked sequences; <paramref name="attend"/> runs one layer's attention
+    /// (layer, normalised rows, positions, cos, sin) against whatever cache the caller uses.
+    /// </summary>
+    private Tensor[] Run(IReadOnlyList<(IReadOnlyList<int> Tokens, int Start, bool AllPositions)> entries, Func<int, Tensor, Tensor, Tensor, Tensor, Tensor> attend)
+    {
         using var scope = NewDisposeScope();
         var positionList = new List<long>();
         var idList = new List<long>();
         var scoredRows = new List<long>();
-        foreach (var step in batch)
+        foreach (var (tokens, startPosition, allPositions) in entries)
         {
             long first = idList.Count;
-            for (int i = 0; i < step.Tokens.Count; i++)
+            for (int i = 0; i < tokens.Count; i++)
             {
-                positionList.Add(step.Cache.Length + i);
-                idList.Add(step.Tokens[i]);
+                positionList.Add(startPosition + i);
+                idList.Add(tokens[i]);
             }
             // The unembedding is the widest matmul; skip it for positions nobody asked about.
-            if (step.AllPositions) scoredRows.AddRange(Enumerable.Range(0, step.Tokens.Count).Select(i => first + i));
+            if (allPositions) scoredRows.AddRange(Enumerable.Range(0, tokens.Count).Select(i => first + i));
             else scoredRows.Add(idList.Count - 1);
         }
         var positions = tensor(positionList.ToArray(), int64, Device);
@@ -129,17 +151,10 @@ public sealed class GptOssModel : IDisposable
         for (int l = 0; l < Config.NumLayers; l++)
         {
             var started = LayerTimed is null ? 0 : Stopwatch.GetTimestamp();
-            var segments = new CacheSegment[batch.Count];
-            long start = 0;
-            for (int b = 0; b < batch.Count; b++)
-            {
-                segments[b] = new CacheSegment(start, batch[b].Tokens.Count, batch[b].Cache.Layer(l));
-                start += batch[b].Tokens.Count;
-            }
             using (var layerScope = NewDisposeScope())
             {
                 var t = RmsNorm.Apply(x, attentionNorms[l], Config.RmsNormEps).to(ComputeType);
-                var afterAttention = x + attention[l].Forward(t, positions, cos, sin, segments);
+                var afterAttention = x + attend(l, t, positions, cos, sin);
                 var m = RmsNorm.Apply(afterAttention, mlpNorms[l], Config.RmsNormEps);
                 x = (afterAttention + experts[l].Forward(m)).MoveToOuterDisposeScope();
             }
@@ -149,16 +164,15 @@ public sealed class GptOssModel : IDisposable
                 LayerTimed(l, Stopwatch.GetElapsedTime(started));
             }
         }
-        foreach (var step in batch) step.Cache.Advance(step.Tokens.Count);
 
         var rows = x.index_select(0, tensor(scoredRows.ToArray(), int64, Device));
         var normed = RmsNorm.Apply(rows, finalNorm, Config.RmsNormEps).to(ComputeType);
         var logits = nn.functional.linear(normed, unembedding).to(float32).cpu();
-        var result = new Tensor[batch.Count];
+        var result = new Tensor[entries.Count];
         long offset = 0;
-        for (int b = 0; b < batch.Count; b++)
+        for (int b = 0; b < entries.Count; b++)
         {
-            long count = batch[b].AllPositions ? batch[b].Tokens.Count : 1;
+            long count = entries[b].AllPositions ? entries[b].Tokens.Count : 1;
             result[b] = logits.narrow(0, offset, count).clone().MoveToOuterDisposeScope();
             offset += count;
         }

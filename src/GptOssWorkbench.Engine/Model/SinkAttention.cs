@@ -72,4 +72,30 @@ public static class SinkAttention
             .view(nkv, group, t, d).permute(2, 0, 1, 3).reshape(t, nq * d);
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// One query per sequence for a padded group of B decoding sequences.
+    /// queries [B, nq, d]; keys/values [B, S, nkv, d]; keyPositions [B, S] (-1 = padding); queryPositions [B].
+    /// Same math as <see cref="Apply"/>; returns [B, nq·d] fp32.
+    /// </summary>
+    public static Tensor ApplyDecode(Tensor queries, Tensor keys, Tensor values, Tensor keyPositions, Tensor queryPositions, Tensor sinks, int? window)
+    {
+        using var scope = NewDisposeScope();
+        long b = queries.shape[0], nq = queries.shape[1], d = queries.shape[2];
+        long s = keys.shape[1], nkv = keys.shape[2];
+        long group = nq / nkv;
+        var q = queries.to(float32).view(b, nkv, group, d);
+        var k = keys.to(float32).permute(0, 2, 3, 1); // [B, nkv, d, S]
+        var v = values.to(float32).permute(0, 2, 1, 3); // [B, nkv, S, d]
+        var scores = matmul(q, k).mul_(1.0 / Math.Sqrt(d)); // [B, nkv, group, S]
+
+        var qp = queryPositions.unsqueeze(1);
+        var visible = keyPositions.ge(0).logical_and(keyPositions.le(qp));
+        if (window is int w) visible = visible.logical_and(keyPositions.gt(qp - w));
+        scores = scores.masked_fill(visible.logical_not().view(b, 1, 1, s), float.NegativeInfinity);
+
+        var sinkColumn = sinks.to(float32).view(1, nkv, group, 1).expand(b, nkv, group, 1);
+        var weights = softmax(cat([scores, sinkColumn], 3), 3).narrow(3, 0, s);
+        return matmul(weights, v).reshape(b, nq * d).MoveToOuterDisposeScope(); // [B, nkv, group, d] → [B, nq·d]
+    }
 }

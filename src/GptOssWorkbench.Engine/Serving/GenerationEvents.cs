@@ -56,4 +56,21 @@ public sealed record EngineMetrics
     public double DecodeTokensPerSecond { get; init; }
     public TimeSpan? LastTimeToFirstToken { get; init; }
     public TimeSpan? LastInterTokenLatency { get; init; }
+    public long SubmittedRequests { get; init; }
+    public long Steps { get; init; }
+
+    /// <summary>Sequences pushed back to the waiting queue because the KV cache was full (they are recomputed).</summary>
+    public long Preemptions { get; init; }
+
+    /// <summary>Token slots per KV block.</summary>
+    public int KvBlockSize { get; init; }
+
+    public int KvBlocksFree => KvBlocksTotal - KvBlocksUsed;
+
+    /// <summary>Prompt tokens whose keys and values came from the prefix cache instead of being computed.</summary>
+    public long PrefixCacheHitTokens { get; init; }
+
+    /// <summary>Median over the last 512 requests / token gaps; null before any.</summary>
+    public double? TimeToFirstTokenP50Ms { get; init; }
+    public double? InterTokenLatencyP50Ms { get; init; }
 }

@@ -1,67 +1,75 @@
 namespace GptOssWorkbench.Engine.Serving;
 
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using GptOssWorkbench.Engine.Model;
 using GptOssWorkbench.Engine.Sampling;
 
 /// <summary>
 /// The one engine of a process (per device): callers submit requests from any thread and get a
-/// <see cref="GenerationStream"/>; a single dedicated thread owns the model and runs every step.
-/// This first version serves requests one at a time in submission order; the continuous-batching scheduler
-/// (issue 6) replaces the loop behind the same API.
+/// <see cref="GenerationStream"/>; a single dedicated thread owns the model and runs every step. Continuous
+/// batching: each step runs ONE forward pass over the next token of every running sequence plus prompt chunks of
+/// newly admitted ones (<see cref="BatchScheduler"/>), over a paged KV cache allocated once
+/// (<see cref="PagedKvCache"/>, <see cref="BlockManager"/>). Requests join and leave between steps.
 /// </summary>
 public sealed class InferenceEngine : IDisposable
 {
     private readonly GptOssModel model;
     private readonly TokenDecoder? decoder;
-    private readonly BlockingCollection<Pending> queue = new();
+    private readonly ServingOptions options;
+    private readonly PagedKvCache cache;
+    private readonly BlockManager blocks;
+    private readonly BatchScheduler scheduler;
+    private readonly ConcurrentQueue<Sequence> incoming = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly EngineCounters counters = new();
     private readonly Thread loop;
-    private long prefillTokens, decodeTokens, completed;
-    private int running;
+    private volatile bool stopping;
 
-    private sealed record Pending(GenerationRequest Request, GenerationStream Stream, CancellationToken Cancellation, Stopwatch Clock);
-
-    public InferenceEngine(GptOssModel model, TokenDecoder? decoder = null)
+    public InferenceEngine(GptOssModel model, TokenDecoder? decoder = null, ServingOptions? options = null)
     {
         this.model = model;
         this.decoder = decoder;
+        this.options = options ?? new ServingOptions();
+        this.options.Validate();
+        cache = model.CreatePagedCache(this.options.KvCacheBytes, this.options.BlockSize);
+        blocks = new BlockManager(cache.Blocks, cache.BlockSize, model.Config.SlidingWindow);
+        scheduler = new BatchScheduler(blocks, this.options.MaxTokensPerStep, this.options.MaxRunning);
         loop = new Thread(RunLoop) { IsBackground = true, Name = "gptoss-engine" };
         loop.Start();
     }
 
     public ModelConfig Config => model.Config;
 
+    public ServingOptions Options => options;
+
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         var stream = new GenerationStream();
-        var rejection = Validate(request);
+        var (sampling, adjustment, rejection) = Admit(request);
         if (rejection is not null)
         {
             stream.Complete(new GenerationResult { Tokens = [], Finish = GenerationFinish.Error, PromptTokens = request.PromptTokens.Count, Error = rejection });
             return stream;
         }
-        queue.Add(new Pending(request, stream, cancellationToken, Stopwatch.StartNew()));
+        incoming.Enqueue(new Sequence(request, sampling!, stream, cancellationToken) { Adjustment = adjustment });
+        counters.Submitted();
+        wake.Release();
         return stream;
     }
 
-    public EngineMetrics Snapshot() => new()
-    {
-        Waiting = queue.Count,
-        Running = Volatile.Read(ref running),
-        PrefillTokens = Interlocked.Read(ref prefillTokens),
-        DecodeTokens = Interlocked.Read(ref decodeTokens),
-        CompletedRequests = Interlocked.Read(ref completed),
-    };
+    public EngineMetrics Snapshot() => counters.Snapshot(scheduler.Waiting + incoming.Count, scheduler.Running, blocks, scheduler.Preemptions);
 
-    private string? Validate(GenerationRequest request)
+    /// <summary>Checks a request and fits it to the context and the KV budget: (effective sampling, adjustment, or a rejection).</summary>
+    private (SamplingOptions? Sampling, string? Adjustment, string? Rejection) Admit(GenerationRequest request)
     {
-        if (request.PromptTokens.Count == 0) return "The prompt is empty: gpt-oss has no BOS token, so at least one token is needed.";
-        if (request.PromptTokens.Count >= model.Config.MaxPositionEmbeddings)
-            return $"The prompt has {request.PromptTokens.Count} tokens; the model's context is {model.Config.MaxPositionEmbeddings}.";
+        var config = model.Config;
+        int promptLength = request.PromptTokens.Count;
+        if (promptLength == 0) return (null, null, "The prompt is empty: gpt-oss has no BOS token, so at least one token is needed.");
+        if (promptLength >= config.MaxPositionEmbeddings)
+            return (null, null, $"The prompt has {promptLength} tokens; the model's context is {config.MaxPositionEmbeddings}.");
         foreach (var token in request.PromptTokens)
         {
-            if (token < 0 || token >= model.Config.VocabSize) return $"Token id {token} is outside the vocabulary (0..{model.Config.VocabSize - 1}).";
+            if (token < 0 || token >= config.VocabSize) return (null, null, $"Token id {token} is outside the vocabulary (0..{config.VocabSize - 1}).");
         }
         try
         {
@@ -69,88 +77,157 @@ public sealed class InferenceEngine : IDisposable
         }
         catch (ArgumentException e)
         {
-            return e.Message;
+            return (null, null, e.Message);
         }
-        return null;
+        if (request.Sampling.StopStrings.Count > 0 && decoder is null) return (null, null, "Stop strings need an engine created with a token decoder.");
+
+        int chunk = options.MaxTokensPerStep;
+        if (blocks.BlocksForLength(promptLength + 1, chunk) > blocks.Total)
+        {
+            return (null, null, $"The prompt has {promptLength} tokens; the KV cache budget ({options.KvCacheBytes >> 20} MiB, {blocks.Total} blocks of {blocks.BlockSize} tokens) holds fewer for one sequence.");
+        }
+        var sampling = request.Sampling;
+        string? adjustment = null;
+        int room = config.MaxPositionEmbeddings - promptLength;
+        if (sampling.MaxTokens > room)
+        {
+            adjustment = $"max_tokens clamped from {sampling.MaxTokens} to {room} (the model's context is {config.MaxPositionEmbeddings})";
+            sampling = sampling with { MaxTokens = room };
+        }
+        // One sequence alone must always fit, or it would preempt itself forever.
+        int fits = sampling.MaxTokens;
+        while (fits > 0 && blocks.BlocksForLength(promptLength + fits, chunk) > blocks.Total) fits = Math.Max(0, Math.Min(fits - 1, fits - (blocks.BlocksForLength(promptLength + fits, chunk) - blocks.Total) * blocks.BlockSize));
+        if (fits < sampling.MaxTokens)
+        {
+            adjustment = $"max_tokens clamped from {request.Sampling.MaxTokens} to {fits} (the KV cache budget holds {promptLength + fits} tokens for one sequence)";
+            sampling = sampling with { MaxTokens = fits };
+        }
+        if (request.IgnoreStopTokens) sampling = sampling with { StopTokenIds = [], StopStrings = [] };
+        return (sampling, adjustment, null);
     }
 
     private void RunLoop()
     {
-        foreach (var pending in queue.GetConsumingEnumerable())
+        while (!stopping)
         {
-            Interlocked.Increment(ref running);
-            try
+            while (incoming.TryDequeue(out var sequence))
             {
-                pending.Stream.Complete(Serve(pending));
+                if (sequence.Sampling.MaxTokens == 0) Finish(sequence, GenerationFinish.Length, admitted: false);
+                else scheduler.Add(sequence);
             }
-            finally
+            foreach (var sequence in scheduler.All.Where(s => s.Cancellation.IsCancellationRequested).ToList()) Finish(sequence, GenerationFinish.Cancelled);
+
+            var plan = scheduler.Schedule();
+            if (plan.Count == 0)
             {
-                Interlocked.Decrement(ref running);
-                Interlocked.Increment(ref completed);
+                wake.Wait(TimeSpan.FromMilliseconds(50));
+                continue;
             }
+            Step(plan);
         }
+        foreach (var sequence in scheduler.All.ToList()) Finish(sequence, GenerationFinish.Cancelled);
+        while (incoming.TryDequeue(out var sequence)) Finish(sequence, GenerationFinish.Cancelled, admitted: false);
     }
 
-    private GenerationResult Serve(Pending pending)
+    private void Step(List<(Sequence Sequence, int Tokens)> plan)
     {
-        var request = pending.Request;
-        var queueTime = pending.Clock.Elapsed;
-        var tokens = new List<int>();
-        TimeSpan? firstToken = null;
-        string? adjustment = null;
-        var sampling = request.Sampling;
-        int room = model.Config.MaxPositionEmbeddings - request.PromptTokens.Count;
-        if (sampling.MaxTokens > room)
-        {
-            adjustment = $"max_tokens clamped from {sampling.MaxTokens} to {room} (the model's context is {model.Config.MaxPositionEmbeddings})";
-            sampling = sampling with { MaxTokens = room };
-        }
-        if (request.IgnoreStopTokens) sampling = sampling with { StopTokenIds = [], StopStrings = [] };
-
-        GenerationResult Result(GenerationFinish finish, string? error = null, string? stopString = null) => new()
-        {
-            Tokens = tokens, Finish = finish, PromptTokens = request.PromptTokens.Count, Error = error, StopString = stopString,
-            Adjustment = adjustment, QueueTime = queueTime, TimeToFirstToken = firstToken, Total = pending.Clock.Elapsed,
-        };
-
-        if (pending.Cancellation.IsCancellationRequested) return Result(GenerationFinish.Cancelled);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var (sequence, _) in plan) sequence.QueueTime ??= sequence.Clock.Elapsed;
+        var steps = plan.Select(p => new PagedStep(
+            Enumerable.Range(p.Sequence.Computed, p.Tokens).Select(p.Sequence.TokenAt).ToArray(),
+            p.Sequence.Computed, p.Sequence.FullBlocks, p.Sequence.SlidingBlocks)).ToList();
+        TorchSharp.torch.Tensor[] logits;
         try
         {
-            var generator = new TextGenerator(model);
-            foreach (var token in generator.Generate(request.PromptTokens, sampling, decoder, pending.Cancellation))
-            {
-                if (tokens.Count == 0)
-                {
-                    firstToken = pending.Clock.Elapsed;
-                    Interlocked.Add(ref prefillTokens, request.PromptTokens.Count);
-                }
-                else
-                {
-                    Interlocked.Increment(ref decodeTokens);
-                }
-                tokens.Add(token.Id);
-                pending.Stream.Publish(new TokenEvent(token.Id, token.Logprob, token.TopLogprobs, pending.Clock.Elapsed));
-                if (token.Finish is { } finish)
-                {
-                    return Result(finish == FinishReason.Stop ? GenerationFinish.Stop : GenerationFinish.Length, stopString: token.StopString);
-                }
-            }
-            return Result(GenerationFinish.Length);
-        }
-        catch (OperationCanceledException) when (pending.Cancellation.IsCancellationRequested)
-        {
-            return Result(GenerationFinish.Cancelled);
+            logits = model.Forward(cache, steps);
         }
         catch (Exception e)
         {
-            return Result(GenerationFinish.Error, e.Message);
+            foreach (var (sequence, _) in plan) Finish(sequence, GenerationFinish.Error, error: e.Message);
+            return;
         }
+        int prefill = 0, decode = 0;
+        for (int i = 0; i < plan.Count; i++)
+        {
+            var (sequence, count) = plan[i];
+            using var row = logits[i];
+            if (sequence.Computed < sequence.Prompt.Count) prefill += Math.Min(count, sequence.Prompt.Count - sequence.Computed);
+            sequence.Computed += count;
+            blocks.AfterStep(sequence);
+            if (sequence.Remaining > 0) continue; // a prompt chunk: no token yet
+            if (sequence.Output.Count > 0 && sequence.Computed == sequence.Length && count == 1) decode++;
+            try
+            {
+                Sample(sequence, row);
+            }
+            catch (Exception e)
+            {
+                Finish(sequence, GenerationFinish.Error, error: e.Message);
+            }
+        }
+        counters.Step(prefill, decode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    private void Sample(Sequence sequence, TorchSharp.torch.Tensor row)
+    {
+        // Plain greedy needs no copy of the 201088 logits into managed memory: libtorch's argmax returns the first
+        // maximum, the same lowest-id tie rule as TokenSampler.ArgMax. At batch 8 the copies cost more than the forward.
+        var token = sequence.PlainGreedy
+            ? new SampledToken((int)row.argmax().item<long>(), null, [])
+            : sequence.Sampler.Sample(row.data<float>().ToArray(), sequence.Prompt, sequence.Output);
+        sequence.Output.Add(token.Id);
+        var now = sequence.Clock.Elapsed;
+        if (sequence.Output.Count == 1)
+        {
+            sequence.FirstToken = now;
+            counters.FirstToken(now);
+        }
+        else
+        {
+            counters.InterToken(now - sequence.LastToken);
+        }
+        sequence.LastToken = now;
+        sequence.Stream.Publish(new TokenEvent(token.Id, token.Logprob, token.TopLogprobs, now));
+
+        string? stopString = null;
+        if (sequence.StopIds.Contains(token.Id)) Finish(sequence, GenerationFinish.Stop);
+        else if (sequence.Sampling.StopStrings.Count > 0 && (stopString = FindStopString(sequence)) is not null) Finish(sequence, GenerationFinish.Stop, stopString: stopString);
+        else if (sequence.Output.Count >= sequence.Sampling.MaxTokens || sequence.Length >= model.Config.MaxPositionEmbeddings) Finish(sequence, GenerationFinish.Length);
+    }
+
+    /// <summary>Only the output's tail can hold a new match: a stop string of n characters spans at most n (+ a few) tokens.</summary>
+    private string? FindStopString(Sequence sequence)
+    {
+        int longest = sequence.Sampling.StopStrings.Max(s => s.Length);
+        int tail = Math.Min(sequence.Output.Count, longest + 4);
+        var text = decoder!(sequence.Output.GetRange(sequence.Output.Count - tail, tail));
+        return sequence.Sampling.StopStrings.FirstOrDefault(s => text.Contains(s, StringComparison.Ordinal));
+    }
+
+    private void Finish(Sequence sequence, GenerationFinish finish, bool admitted = true, string? error = null, string? stopString = null)
+    {
+        if (admitted) scheduler.Remove(sequence);
+        counters.Completed();
+        sequence.Stream.Complete(new GenerationResult
+        {
+            Tokens = sequence.Output.ToArray(),
+            Finish = finish,
+            PromptTokens = sequence.Prompt.Count,
+            Error = error,
+            StopString = stopString,
+            Adjustment = sequence.Adjustment,
+            QueueTime = sequence.QueueTime ?? TimeSpan.Zero,
+            TimeToFirstToken = sequence.FirstToken,
+            Total = sequence.Clock.Elapsed,
+        });
     }
 
     public void Dispose()
     {
-        queue.CompleteAdding();
+        stopping = true;
+        wake.Release();
         loop.Join();
-        queue.Dispose();
+        cache.Dispose();
+        wake.Dispose();
     }
 }

@@ -1,0 +1,27 @@
+namespace GptOssWorkbench.Engine.Model;
+
+using GptOssWorkbench.Engine.Kernels;
+using GptOssWorkbench.Engine.Weights;
+using static TorchSharp.torch;
+
+/// <summary>
+/// The CPU bf16 default: the fused MXFP4 kernel for few token rows (decode, small batches: memory-bound, where
+/// reading the packed weights once wins) and dequantize + libtorch GEMM for many rows (prefill: compute-bound,
+/// where libtorch's bf16 GEMM is faster). Measured on a 20b-shape checkpoint, see docs/benchmarks.md.
+/// </summary>
+public sealed class AdaptiveExpertMatmul(int maxFusedRows = AdaptiveExpertMatmul.DefaultMaxFusedRows) : IExpertMatmul
+{
+    public const int DefaultMaxFusedRows = 32;
+
+    private readonly FusedExpertMatmul fused = new();
+    private readonly DequantizingExpertMatmul dequantizing = new();
+
+    public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert) =>
+        input.shape[0] <= maxFusedRows ? fused.Multiply(input, weight, expert) : dequantizing.Multiply(input, weight, expert);
+
+    /// <summary>The engine's choice when none is configured: the adaptive kernel on a vector-capable CPU in bf16, else dequantize.</summary>
+    public static IExpertMatmul DefaultFor(string device, ComputePrecision precision) =>
+        precision == ComputePrecision.BFloat16 && device.StartsWith("cpu", StringComparison.OrdinalIgnoreCase) && KernelPaths.Best != KernelPath.Scalar
+            ? new AdaptiveExpertMatmul()
+            : new DequantizingExpertMatmul();
+}
