@@ -16,5 +16,6 @@ public static class CliCommands
         yield return ParseCommand.Create();
         yield return ChatCommand.Create();
         yield return BenchCommand.Create();
+        yield return JobsBenchCommand.Create();
     }
 }

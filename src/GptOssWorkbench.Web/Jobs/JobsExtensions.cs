@@ -1,6 +1,11 @@
 namespace GptOssWorkbench.Web.Jobs;
 
+using GptOssWorkbench.Pipeline.Hosting;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Web.Database;
+using GptOssWorkbench.Web.Hosting;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -32,10 +37,20 @@ public static class JobsExtensions
             {
                 return new InMemoryStorage();
             }
-            var options = new PostgreSqlStorageOptions();
+            var options = new PostgreSqlStorageOptions { InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true };
             var target = sp.GetRequiredService<DatabaseTarget>();
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
         });
+        // Runs, batches, models and engines (the same services the worker process uses). The web app recovers
+        // interrupted runs on start; in embedded mode it also owns the only queue, so running ones are redone.
+        builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: !usePostgres, RecoversRuns: true));
+        builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= DemoModelDirectory(builder));
+        if (usePostgres)
+        {
+            // Live tokens and cancels cross to and from the worker processes by PostgreSQL LISTEN/NOTIFY.
+            builder.Services.AddHostedService(sp => new PostgresRunUpdateRelay(sp.GetRequiredService<DatabaseTarget>().ConnectionString,
+                sp.GetRequiredService<RunUpdates>(), sp.GetRequiredService<RunCancellations>(), sp.GetRequiredService<ILogger<PostgresRunUpdateRelay>>()));
+        }
         if (runServer)
         {
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
@@ -62,5 +77,12 @@ public static class JobsExtensions
             // Like the database: keep serving so /healthz can tell (the health check retries opening it).
             app.Logger.LogCritical(e, "Could not open the Hangfire job storage ({Storage}): {Error}", mode.Storage, e.Message);
         }
+    }
+
+    private static string DemoModelDirectory(WebApplicationBuilder builder)
+    {
+        var workbench = builder.Configuration.GetSection(WorkbenchOptions.Section).Get<WorkbenchOptions>() ?? new WorkbenchOptions();
+        var paths = WorkbenchPaths.From(workbench, builder.Environment);
+        return Path.Combine(paths.DataDirectory, "models");
     }
 }
