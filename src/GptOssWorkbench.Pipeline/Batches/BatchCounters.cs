@@ -16,22 +16,23 @@ public static class BatchCounters
         var counts = await db.Runs.Where(r => r.BatchJobId == batchId).GroupBy(r => r.Status)
             .Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(RunStatus status) => counts.FirstOrDefault(c => c.Status == status)?.Count ?? 0;
-        var batch = await db.BatchJobs.FirstAsync(b => b.Id == batchId, cancellationToken);
-        batch.SucceededCount = Count(RunStatus.Succeeded);
-        batch.FailedCount = Count(RunStatus.Failed);
-        batch.CancelledCount = Count(RunStatus.Cancelled);
+        var succeeded = Count(RunStatus.Succeeded);
+        var failed = Count(RunStatus.Failed);
+        var cancelled = Count(RunStatus.Cancelled);
         var open = Count(RunStatus.Queued) + Count(RunStatus.Running);
-        if (open == 0 && batch.Status is BatchStatus.Queued or BatchStatus.Running)
-        {
-            batch.Status = BatchStatus.Completed;
-            batch.FinishedAt = DateTime.UtcNow;
-        }
-        else if (open > 0 && batch.Status == BatchStatus.Completed)
-        {
-            // A retry re-opened it.
-            batch.Status = BatchStatus.Running;
-            batch.FinishedAt = null;
-        }
-        await db.SaveChangesAsync(cancellationToken);
+        var now = DateTime.UtcNow;
+        // Conditional single-statement updates, never a read-modify-write of the status: a pause or cancel made
+        // by someone else meanwhile must not be overwritten by a worker's stale copy.
+        var batches = db.BatchJobs.Where(b => b.Id == batchId);
+        await batches.ExecuteUpdateAsync(s => s
+            .SetProperty(b => b.SucceededCount, succeeded)
+            .SetProperty(b => b.FailedCount, failed)
+            .SetProperty(b => b.CancelledCount, cancelled), cancellationToken);
+        if (open == 0)
+            await batches.Where(b => b.Status == BatchStatus.Queued || b.Status == BatchStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Completed).SetProperty(b => b.FinishedAt, now), cancellationToken);
+        else // a retry re-opened a finished batch
+            await batches.Where(b => b.Status == BatchStatus.Completed)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.FinishedAt, (DateTime?)null), cancellationToken);
     }
 }

@@ -27,16 +27,19 @@ public sealed class EngineHost(IOptions<EngineHostOptions> options, ILogger<Engi
         engines.Where(e => e.Value.IsValueCreated && e.Value.Value.IsCompletedSuccessfully).Select(e => e.Key);
 
     /// <summary>The engine for <paramref name="modelName"/>, loading it from <paramref name="folder"/> if needed.</summary>
-    public Task<LoadedEngine> GetAsync(string modelName, string folder)
+    public async Task<LoadedEngine> GetAsync(string modelName, string folder)
     {
         var lazy = engines.GetOrAdd(modelName, name => new Lazy<Task<LoadedEngine>>(() => Task.Run(() => Load(name, folder))));
-        var task = lazy.Value;
-        if (task.IsFaulted)
+        try
         {
-            // A failed load is not cached: the next run retries (the folder may have been fixed).
-            engines.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedEngine>>>(modelName, lazy));
+            return await lazy.Value;
         }
-        return task;
+        catch
+        {
+            // A failed load is not cached: the next run tries again (the folder may have been fixed).
+            engines.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedEngine>>>(modelName, lazy));
+            throw;
+        }
     }
 
     public void Unload(string modelName)

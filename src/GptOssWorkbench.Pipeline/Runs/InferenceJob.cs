@@ -92,14 +92,12 @@ public sealed class InferenceJob(
         run.WorkerName = claim;
         run.OutputTokens = run.ReasoningTokens = 0;
         run.TimeToFirstTokenMs = run.TokensPerSecond = null;
-        if (run.BatchJob is { Status: BatchStatus.Queued } batch)
-        {
-            batch.Status = BatchStatus.Running;
-            batch.StartedAt ??= now;
-        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (run.BatchJobId is { } batchId)
+                await db.BatchJobs.Where(b => b.Id == batchId && b.Status == BatchStatus.Queued)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.StartedAt, now), cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -155,7 +153,7 @@ public sealed class InferenceJob(
             output.Feed(token.TokenId);
             if (lastFlush.Elapsed >= options.OutputFlushInterval)
             {
-                await FlushPartialAsync(run.Id, output.Snapshot(), shutdown);
+                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
                 lastFlush.Restart();
             }
         }
@@ -186,14 +184,14 @@ public sealed class InferenceJob(
     private sealed record Outcome(RunStatus Status, string FinishReason, string? Error);
 
     /// <summary>Writes the partial output (replacing the last flush) so a page opened mid-run shows text.</summary>
-    private async Task FlushPartialAsync(long runId, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+    private async Task FlushPartialAsync(long runId, IReadOnlyList<Message> messages, int outputTokens, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.Include(r => r.Messages).FirstAsync(r => r.Id == runId, cancellationToken);
         if (run.Status != RunStatus.Running) return;
         db.Messages.RemoveRange(run.Messages);
         run.Messages.AddRange(messages);
-        run.OutputTokens = messages.Sum(m => m.TokenCount);
+        run.OutputTokens = outputTokens;
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -15,16 +15,18 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
     private readonly HarmonyStreamParser parser = new(tokenizer);
     private readonly List<int> tokenCounts = [];
     private int tokensInCurrent;
+    private MessageStarted? current;
 
     public int ReasoningTokens { get; private set; }
+    public int TokenCount { get; private set; }
     public bool StoppedByCall { get; private set; }
     public IReadOnlyList<string> Warnings => parser.Warnings;
 
     public void Feed(int token)
     {
         tokensInCurrent++;
+        TokenCount++;
         var events = parser.Feed(token);
-        if (parser.CurrentChannel == Channels.Analysis) ReasoningTokens++;
         Handle(events);
         StoppedByCall = parser.StoppedBy == StopReason.Call;
     }
@@ -34,14 +36,22 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
 
     private void Handle(IReadOnlyList<HarmonyEvent> events)
     {
+        // Events are handled after the token is consumed, when the parser may already be past the message, so the
+        // channel and index come from the events themselves, not from the parser's current state.
         foreach (var e in events)
         {
             switch (e)
             {
-                case ContentDelta delta:
-                    updates.Publish(new RunDelta(run.Id, run.BatchJobId, parser.Messages.Count, parser.CurrentChannel, parser.CurrentRecipient, delta.Text));
+                case MessageStarted started:
+                    current = started;
                     break;
-                case MessageEnded:
+                case ContentDelta delta:
+                    updates.Publish(new RunDelta(run.Id, run.BatchJobId, tokenCounts.Count, current?.Channel, current?.Recipient, delta.Text));
+                    break;
+                case MessageEnded ended:
+                    // Reasoning tokens: every token of an analysis message, its header and terminator included.
+                    if (ended.Message.Channel == Channels.Analysis) ReasoningTokens += tokensInCurrent;
+                    current = null;
                     tokenCounts.Add(tokensInCurrent);
                     tokensInCurrent = 0;
                     break;
