@@ -149,4 +149,26 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("leaderboard-row").First).ToBeVisibleAsync();
         await ShotAsync(page, "compare-leaderboard.png");
     }
+
+    [Fact]
+    public async Task Models_page_shows_what_inspect_knows_and_refuses_a_bad_folder()
+    {
+        var page = await OpenAsync("/models");
+
+        await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync("tiny-random-demo");
+        await Expect(page.GetByTestId("model-facts").First).ToContainTextAsync("fingerprint");
+        await Expect(page.GetByTestId("model-params").First).ToContainTextAsync("layers");
+
+        var notACheckpoint = Path.Combine(host.Host.TempDirectory, "not-a-model");
+        Directory.CreateDirectory(notACheckpoint);
+        await page.GetByTestId("new-model-name").FillAsync("broken");
+        await page.GetByTestId("new-model-folder").FillAsync(notACheckpoint);
+        await page.GetByTestId("add-model").ClickAsync();
+        await Expect(page.GetByTestId("add-model-error")).ToContainTextAsync(notACheckpoint);
+        await ShotAsync(page, "models.png");
+
+        await page.GotoAsync("/dashboard");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        await Expect(page.GetByTestId("dash-queued")).ToBeVisibleAsync();
+    }
 }
