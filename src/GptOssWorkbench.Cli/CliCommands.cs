@@ -15,5 +15,6 @@ public static class CliCommands
         yield return RenderCommand.Create();
         yield return ParseCommand.Create();
         yield return ChatCommand.Create();
+        yield return JobsBenchCommand.Create();
     }
 }

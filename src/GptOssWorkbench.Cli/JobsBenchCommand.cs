@@ -1,0 +1,136 @@
+namespace GptOssWorkbench.Cli;
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Engine.Harmony;
+using GptOssWorkbench.Engine.Sampling;
+using GptOssWorkbench.Engine.Serving;
+using GptOssWorkbench.Engine.Weights.Checkpoints;
+using GptOssWorkbench.Engine.Weights.Synthetic;
+using GptOssWorkbench.Pipeline.Batches;
+using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Hosting;
+using GptOssWorkbench.Pipeline.Runs;
+using Hangfire;
+using Hangfire.InMemory;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+/// <summary>
+/// `gptoss jobs-bench`: the same prompts through (a) the engine directly, C requests in flight, and (b) the job
+/// pipeline in embedded mode (SQLite file, in-memory Hangfire with C workers, run rows, partial flushes, final
+/// transaction), and compares output tokens per second. The engine is loaded once and shared, so only the
+/// pipeline's overhead differs.
+/// </summary>
+public static class JobsBenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Checkpoint folder (default: a random-weight tiny model in a temp folder)" };
+        var requests = new Option<int>("--requests") { Description = "Prompts per measurement", DefaultValueFactory = _ => 24 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight (direct) = Hangfire workers (jobs)", DefaultValueFactory = _ => 4 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens per request", DefaultValueFactory = _ => 32 };
+        var command = new Command("jobs-bench", "Batch throughput through Hangfire jobs vs the engine directly, at the same concurrency");
+        foreach (var option in new Option[] { model, requests, concurrency, maxTokens }) command.Options.Add(option);
+        command.SetAction(parse => RunAsync(parse.GetValue(model), parse.GetValue(requests), parse.GetValue(concurrency), parse.GetValue(maxTokens)).GetAwaiter().GetResult());
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? modelFolder, int requests, int concurrency, int maxTokens)
+    {
+        var work = Directory.CreateTempSubdirectory("gptoss-jobs-bench-").FullName;
+        try
+        {
+            if (modelFolder is null)
+            {
+                modelFolder = Path.Combine(work, "tiny");
+                SyntheticCheckpointWriter.Write(modelFolder, ModelPresets.Get("tiny"), CheckpointLayout.HfSingle, seed: 1);
+            }
+            using var host = BuildHost(work, modelFolder, concurrency);
+            await using (var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+                await WorkbenchDatabase.MigrateAsync(db);
+            await host.StartAsync();
+            var prompts = Enumerable.Range(1, requests).Select(i => $"Benchmark prompt number {i}: say something.").ToList();
+
+            var engine = await host.Services.GetRequiredService<EngineHost>().GetAsync("bench", modelFolder);
+            await DirectAsync(engine.Engine, prompts.Take(concurrency).ToList(), concurrency, maxTokens); // warm-up
+            // Direct, jobs, direct again: this machine is shared, so the direct rate is taken on both sides of the jobs run.
+            var before = await DirectAsync(engine.Engine, prompts, concurrency, maxTokens);
+            var jobs = await JobsAsync(host.Services, prompts, maxTokens);
+            var after = await DirectAsync(engine.Engine, prompts, concurrency, maxTokens);
+            await host.StopAsync();
+            var direct = (Tokens: before.Tokens + after.Tokens, Seconds: before.Seconds + after.Seconds);
+
+            Console.WriteLine($"requests {requests}, concurrency {concurrency}, max tokens {maxTokens}");
+            Console.WriteLine($"direct (before): {before.Tokens,6} tokens in {before.Seconds,6:F2} s = {before.Tokens / before.Seconds,8:F1} tokens/s");
+            Console.WriteLine($"direct (after) : {after.Tokens,6} tokens in {after.Seconds,6:F2} s = {after.Tokens / after.Seconds,8:F1} tokens/s");
+            Console.WriteLine($"direct engine : {direct.Tokens,6} tokens in {direct.Seconds,6:F2} s = {direct.Tokens / direct.Seconds,8:F1} tokens/s");
+            Console.WriteLine($"hangfire jobs : {jobs.Tokens,6} tokens in {jobs.Seconds,6:F2} s = {jobs.Tokens / jobs.Seconds,8:F1} tokens/s");
+            Console.WriteLine($"jobs / direct : {jobs.Tokens / jobs.Seconds / (direct.Tokens / direct.Seconds) * 100:F1} %");
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static IHost BuildHost(string work, string modelFolder, int concurrency)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration["Models:Folders:0:Name"] = "bench";
+        builder.Configuration["Models:Folders:0:Path"] = modelFolder;
+        builder.Configuration["Models:CreateDemoModel"] = "false";
+        var database = new DatabaseOptions { SqliteFile = Path.Combine(work, "bench.db") };
+        builder.Services.AddDbContextFactory<WorkbenchDbContext>(options => WorkbenchDatabase.Configure(options, database));
+        builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: true, RecoversRuns: false));
+        var storage = new InMemoryStorage();
+        builder.Services.AddSingleton<JobStorage>(storage);
+        builder.Services.AddHangfire(config => config.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings().UseStorage(storage));
+        builder.Services.AddHangfireServer(options => options.WorkerCount = concurrency);
+        return builder.Build();
+    }
+
+    /// <summary>The prompt the pipeline renders for a batch item with default settings, so both paths do the same work.</summary>
+    private static List<int> Render(string prompt) => new HarmonyRenderer().RenderForCompletion(Conversation.Of(
+        HarmonyMessage.System(new SystemContent { ReasoningEffort = ReasoningEffort.Medium }), HarmonyMessage.User(prompt)));
+
+    private static async Task<(long Tokens, double Seconds)> DirectAsync(InferenceEngine engine, List<string> prompts, int concurrency, int maxTokens)
+    {
+        var next = -1;
+        long tokens = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < prompts.Count)
+            {
+                var sampling = new SamplingOptions { MaxTokens = maxTokens, Seed = i, StopTokenIds = [.. HarmonyTokens.SamplerStopIds] };
+                var result = await engine.Submit(new GenerationRequest(Render(prompts[i]), sampling)).Completion;
+                Interlocked.Add(ref tokens, result.Tokens.Count);
+            }
+        })));
+        return (tokens, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(long Tokens, double Seconds)> JobsAsync(IServiceProvider services, List<string> prompts, int maxTokens)
+    {
+        var file = new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + string.Join("\n", prompts) + "\n"));
+        var matrix = new BatchMatrix { Models = ["bench"] };
+        var batches = services.GetRequiredService<BatchService>();
+        var clock = Stopwatch.StartNew();
+        var batch = await batches.ImportAsync(file, "bench.csv", new BatchImportRequest { Name = "bench", Matrix = matrix }, new BatchRunOptions(MaxTokens: maxTokens));
+        while ((await batches.GetProgressAsync(batch.Id)).Status != BatchStatus.Completed) await Task.Delay(20);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await using var db = await services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        var tokens = await db.Runs.Where(r => r.BatchJobId == batch.Id).SumAsync(r => (long)r.OutputTokens);
+        return (tokens, seconds);
+    }
+}
