@@ -7,7 +7,8 @@ public sealed class WorkbenchHostFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Host = WorkbenchHost.Start();
+        // The browser journeys chat and run batches with the random-weight demo model.
+        Host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Models:CreateDemoModel"] = "true" });
         return Task.CompletedTask;
     }
 
