@@ -14,22 +14,38 @@ using Microsoft.Extensions.Options;
 public sealed class PipelineStartup(ModelCatalog catalog, RunRecovery recovery, PipelineRole role, IOptions<PipelineOptions> options,
     ILogger<PipelineStartup> logger) : IHostedService
 {
+    private Task background = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await catalog.EnsureModelsAsync(cancellationToken);
-            if (options.Value.RecoverOnStart && role.RecoversRuns)
-                await recovery.RecoverAsync(requeueRunning: role.Embedded, cancellationToken);
+            // Fast (reads config.json headers): done before the host serves, so configured models are listed at once.
+            await catalog.RegisterConfiguredAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Pipeline start-up failed: {Error}", e.Message);
+            logger.LogError(e, "Registering the configured models failed: {Error}", e.Message);
         }
+        // Slow parts (writing the demo model's random weights, re-enqueueing many runs) must not hold up the start of
+        // the other hosted services (the Hangfire server) or the web server.
+        background = Task.Run(async () =>
+        {
+            try
+            {
+                await catalog.EnsureDemoModelAsync(CancellationToken.None);
+                if (options.Value.RecoverOnStart && role.RecoversRuns)
+                    await recovery.RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Pipeline start-up failed: {Error}", e.Message);
+            }
+        }, CancellationToken.None);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
+    public Task StopAsync(CancellationToken cancellationToken) => background.WaitAsync(cancellationToken);
+    }
 
 /// <summary>What this process is in the pipeline.</summary>
 /// <param name="Embedded">One process owns everything (SQLite + in-memory queue): recovery may requeue running runs.</param>

@@ -57,8 +57,12 @@ public sealed class ModelCatalog(
     }
 
     /// <summary>Adds a model folder to the registry after checking that it is a loadable checkpoint.</summary>
-    public async Task<RegisteredModel> RegisterAsync(string name, string folder, ModelDefaults? defaults = null,
-        string? createdByUserId = null, CancellationToken cancellationToken = default)
+    public Task<RegisteredModel> RegisterAsync(string name, string folder, ModelDefaults? defaults = null,
+        string? createdByUserId = null, CancellationToken cancellationToken = default) =>
+        RegisterAsync(name, folder, defaults, createdByUserId, isDemo: false, cancellationToken);
+
+    private async Task<RegisteredModel> RegisterAsync(string name, string folder, ModelDefaults? defaults, string? createdByUserId, bool isDemo,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("The model needs a name.");
         var info = CheckpointLoader.Inspect(folder); // throws CheckpointException naming the problem
@@ -68,7 +72,7 @@ public sealed class ModelCatalog(
         var model = new RegisteredModel
         {
             Name = name.Trim(), FolderPath = Path.GetFullPath(folder), Layout = info.Layout.Name(), WeightsFingerprint = info.Fingerprint,
-            Defaults = defaults ?? new ModelDefaults(), CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedByUserId = createdByUserId,
+            IsDemo = isDemo, Defaults = defaults ?? new ModelDefaults(), CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedByUserId = createdByUserId,
         };
         db.RegisteredModels.Add(model);
         await db.SaveChangesAsync(cancellationToken);
@@ -91,6 +95,13 @@ public sealed class ModelCatalog(
     /// </summary>
     public async Task EnsureModelsAsync(CancellationToken cancellationToken = default)
     {
+        await RegisterConfiguredAsync(cancellationToken);
+        await EnsureDemoModelAsync(cancellationToken);
+    }
+
+    /// <summary>Registers configured folders that are not in the table yet (a bad folder is logged, not thrown).</summary>
+    public async Task RegisterConfiguredAsync(CancellationToken cancellationToken = default)
+    {
         foreach (var folder in options.Folders)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -104,6 +115,11 @@ public sealed class ModelCatalog(
                 logger.LogError("Configured model {Name} ({Path}) could not be registered: {Error}", folder.Name, folder.Path, e.Message);
             }
         }
+    }
+
+    /// <summary>When no model exists at all, writes and registers the random-weight demo model.</summary>
+    public async Task EnsureDemoModelAsync(CancellationToken cancellationToken = default)
+    {
 
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
@@ -112,9 +128,7 @@ public sealed class ModelCatalog(
         var demoFolder = DemoModel.EnsureWritten(DemoFolder());
         try
         {
-            var model = await RegisterAsync(DemoModel.Name, demoFolder, new ModelDefaults { MaxTokens = 64 }, cancellationToken: cancellationToken);
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await db.RegisteredModels.Where(m => m.Id == model.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.IsDemo, true), cancellationToken);
+            await RegisterAsync(DemoModel.Name, demoFolder, new ModelDefaults { MaxTokens = 64 }, null, isDemo: true, cancellationToken);
             logger.LogWarning("No model configured: created {Name} in {Folder}. {Description}", DemoModel.Name, demoFolder, DemoModel.Description);
         }
         catch (Exception e) when (e is DbUpdateException or ArgumentException)

@@ -8,6 +8,7 @@ public static class UiExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddScoped<GptOssWorkbench.Web.Review.CurrentReviewer>();
     }
 
     public static void UseWorkbenchUi(this WebApplication app)

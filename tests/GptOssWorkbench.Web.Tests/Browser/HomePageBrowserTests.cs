@@ -40,7 +40,7 @@ public sealed class HomePageBrowserTests(WorkbenchHostFixture host, ChromiumFixt
         await page.GetByRole(AriaRole.Link, new() { Name = "Chat" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Uri(host.Host.BaseAddress, "chat").ToString());
         await Expect(page.Locator("h1")).ToHaveTextAsync("Chat");
-        await Expect(page.GetByText("Not built yet.")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chat-input")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath("chat-dark.png") });
     }
 

@@ -40,6 +40,9 @@ public sealed class WorkbenchHost : IAsyncDisposable
             ["Workbench:DataDirectory"] = Path.Combine(tempDirectory, "data"),
             // Keep test output readable; warnings and errors still show.
             ["Logging:LogLevel:Default"] = "Warning",
+            // Writing the random-weight demo model costs seconds of CPU per host; tests that need a model configure
+            // one (Jobs/TinyModel) or turn this back on (Jobs/ModelCatalogTests).
+            ["Models:CreateDemoModel"] = "false",
         };
         foreach (var (key, value) in prepare?.Invoke(tempDirectory) ?? new Dictionary<string, string?>())
         {

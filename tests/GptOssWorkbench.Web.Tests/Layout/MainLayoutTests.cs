@@ -23,7 +23,7 @@ public sealed class MainLayoutTests : WorkbenchComponentTest
             .Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href")))
             .ToList();
         Assert.Equal(
-            [("Home", ""), ("Chat", "chat"), ("Batches", "batches"), ("Review", "review"),
+            [("Home", ""), ("Dashboard", "dashboard"), ("Chat", "chat"), ("Batches", "batches"), ("Review", "review"),
              ("Compare", "compare"), ("Models", "models"), ("Admin", "admin")],
             links);
     }

@@ -1,0 +1,65 @@
+namespace GptOssWorkbench.Web.Review;
+
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Data.Search;
+
+public enum RatingFilter
+{
+    Any,
+    Unrated,
+    Rated,
+    /// <summary>Some reviewer gave the answer 1 or 2.</summary>
+    LowAnswer,
+    /// <summary>Some reviewer gave the answer 4 or 5.</summary>
+    HighAnswer,
+}
+
+/// <summary>The transcript browser's filters, applied in the database (the list is paged server-side).</summary>
+public sealed record RunFilter
+{
+    public string? Text { get; init; }
+    public string? Model { get; init; }
+    public ReasoningEffort? Effort { get; init; }
+    public long? BatchId { get; init; }
+    public string? Tag { get; init; }
+    public RatingFilter Rating { get; init; }
+    public RunStatus? Status { get; init; }
+    public DateTime? From { get; init; }
+    /// <summary>Inclusive day: runs created before the end of this date.</summary>
+    public DateTime? To { get; init; }
+
+    public IQueryable<Run> Apply(IQueryable<Run> runs)
+    {
+        if (!string.IsNullOrWhiteSpace(Text))
+            runs = runs.WhereTextContains(Text);
+        if (!string.IsNullOrEmpty(Model))
+            runs = runs.Where(r => r.Manifest.ModelName == Model);
+        if (Effort is { } effort)
+            runs = runs.Where(r => r.Manifest.ReasoningEffort == effort);
+        if (BatchId is { } batchId)
+            runs = runs.Where(r => r.BatchJobId == batchId);
+        if (!string.IsNullOrEmpty(Tag))
+            runs = runs.Where(r => r.Tags.Any(t => t.Name == Tag));
+        if (Status is { } status)
+            runs = runs.Where(r => r.Status == status);
+        if (From is { } from)
+        {
+            var start = DateTime.SpecifyKind(from.Date, DateTimeKind.Utc);
+            runs = runs.Where(r => r.CreatedAt >= start);
+        }
+        if (To is { } to)
+        {
+            var end = DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc);
+            runs = runs.Where(r => r.CreatedAt < end);
+        }
+        runs = Rating switch
+        {
+            RatingFilter.Unrated => runs.Where(r => !r.Ratings.Any()),
+            RatingFilter.Rated => runs.Where(r => r.Ratings.Any()),
+            RatingFilter.LowAnswer => runs.Where(r => r.Ratings.Any(x => x.AnswerScore <= 2)),
+            RatingFilter.HighAnswer => runs.Where(r => r.Ratings.Any(x => x.AnswerScore >= 4)),
+            _ => runs,
+        };
+        return runs;
+    }
+}

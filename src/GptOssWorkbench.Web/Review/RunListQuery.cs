@@ -1,0 +1,51 @@
+namespace GptOssWorkbench.Web.Review;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Runs;
+using Microsoft.EntityFrameworkCore;
+
+/// <summary>One line of the transcript browser.</summary>
+public sealed record RunRow(
+    long Id, DateTime CreatedAt, RunStatus Status, string Model, ReasoningEffort Effort, string? BatchName,
+    string Prompt, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags);
+
+public static class RunListQuery
+{
+    public const int PromptPreviewLength = 160;
+
+    /// <summary>A page of runs, newest first, and the total count for the pager.</summary>
+    public static async Task<(List<RunRow> Rows, int Total)> LoadPageAsync(
+        IDbContextFactory<WorkbenchDbContext> dbFactory, RunFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var runs = filter.Apply(db.Runs.AsNoTracking());
+        var total = await runs.CountAsync(cancellationToken);
+        var rows = await runs
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+            .Skip(page * pageSize).Take(pageSize)
+            .Select(r => new RunRow(
+                r.Id, r.CreatedAt, r.Status, r.Manifest.ModelName, r.Manifest.ReasoningEffort,
+                r.BatchJob == null ? null : r.BatchJob.Name,
+                r.PromptText.Length > PromptPreviewLength ? r.PromptText.Substring(0, PromptPreviewLength) : r.PromptText,
+                r.ReasoningTokens, r.OutputTokens,
+                r.Ratings.Average(x => (double?)x.AnswerScore),
+                r.Ratings.Average(x => (double?)x.ReasoningScore),
+                r.Tags.Select(t => t.Name).ToList()))
+            .ToListAsync(cancellationToken);
+        return (rows, total);
+    }
+
+    /// <summary>Choices for the filter drop-downs.</summary>
+    public static async Task<FilterChoices> LoadChoicesAsync(IDbContextFactory<WorkbenchDbContext> dbFactory)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var models = await db.Runs.Select(r => r.Manifest.ModelName).Distinct().OrderBy(m => m).ToListAsync();
+        var batches = await db.BatchJobs.OrderByDescending(b => b.CreatedAt).Select(b => new BatchChoice(b.Id, b.Name)).ToListAsync();
+        var tags = await db.Tags.OrderBy(t => t.Name).Select(t => t.Name).ToListAsync();
+        return new FilterChoices(models, batches, tags);
+    }
+}
+
+public sealed record BatchChoice(long Id, string Name);
+
+public sealed record FilterChoices(List<string> Models, List<BatchChoice> Batches, List<string> Tags);

@@ -1,0 +1,39 @@
+namespace GptOssWorkbench.Web.Transcripts;
+
+using GptOssWorkbench.Data.Conversations;
+
+/// <summary>How a harmony message is labelled and styled in transcripts.</summary>
+public static class ChannelStyle
+{
+    public static string CssClass(MessageRole role, string? channel) => (role, channel) switch
+    {
+        (MessageRole.Assistant, MessageChannels.Analysis) => "msg msg-analysis",
+        (MessageRole.Assistant, MessageChannels.Commentary) => "msg msg-commentary",
+        (MessageRole.Assistant, MessageChannels.Final) => "msg msg-final",
+        (MessageRole.Assistant, _) => "msg msg-final",
+        (MessageRole.Tool, _) => "msg msg-tool",
+        (MessageRole.User, _) => "msg msg-user",
+        _ => "msg msg-instructions",
+    };
+
+    public static string Label(MessageRole role, string? channel, string? recipient) => (role, channel) switch
+    {
+        (MessageRole.Assistant, MessageChannels.Analysis) => "Reasoning (analysis)",
+        (MessageRole.Assistant, MessageChannels.Commentary) when recipient is not null => $"Tool call → {recipient}",
+        (MessageRole.Assistant, MessageChannels.Commentary) => "Preamble (commentary)",
+        (MessageRole.Assistant, MessageChannels.Final) => "Answer (final)",
+        (MessageRole.Assistant, null) => "Answer",
+        (MessageRole.Assistant, _) => $"Assistant ({channel})",
+        (MessageRole.Tool, _) => recipient is null ? "Tool result" : $"Tool result ({recipient})",
+        (MessageRole.User, _) => "User",
+        (MessageRole.System, _) => "System",
+        (MessageRole.Developer, _) => "Developer instructions",
+        _ => role.ToString(),
+    };
+
+    public static bool IsAnswer(MessageRole role, string? channel) =>
+        role == MessageRole.Assistant && (channel is null or MessageChannels.Final);
+
+    public static bool IsReasoning(MessageRole role, string? channel) =>
+        role == MessageRole.Assistant && channel == MessageChannels.Analysis;
+}

@@ -1,0 +1,174 @@
+namespace GptOssWorkbench.Web.Tests.Browser;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+/// <summary>The main journeys in a real browser against the real host and the tiny random demo model.</summary>
+[Collection(WorkbenchCollection.Name)]
+public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+{
+    private async Task<IPage> OpenAsync(string path)
+    {
+        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
+        page.SetDefaultTimeout(30_000);
+        await page.SetViewportSizeAsync(1400, 900);
+        await page.GotoAsync(path);
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        return page;
+    }
+
+    private static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath(name) });
+
+    [Fact]
+    public async Task Chat_message_streams_into_the_thread_and_finishes_with_stats()
+    {
+        var page = await OpenAsync("/chat");
+
+        await page.GetByTestId("chat-settings-toggle").ClickAsync();
+        await page.GetByTestId("chat-max-tokens").FillAsync("40");
+        await page.GetByTestId("chat-input").FillAsync("What is 17 * 3? Think step by step.");
+        await page.GetByTestId("chat-send").ClickAsync();
+
+        await Expect(page.GetByTestId("chat-user")).ToContainTextAsync("What is 17 * 3?");
+        // The assistant's text fills in while the run streams (the demo model writes noise, but it streams).
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=chat-assistant]')].some(e => e.innerText.trim().length > 20)");
+        await Expect(page.GetByTestId("run-stats")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("run-stats")).ToContainTextAsync("output");
+        await Expect(page.GetByTestId("conversation-title").First).ToContainTextAsync("What is 17 * 3?");
+        await ShotAsync(page, "chat.png");
+    }
+
+    [Fact]
+    public async Task Uploaded_csv_batch_previews_runs_and_finishes()
+    {
+        var csv = Path.Combine(host.Host.TempDirectory, "questions.csv");
+        await File.WriteAllTextAsync(csv, "id,prompt,topic\nq1,What is 2+2?,math\nq2,\"Name a prime, please\",math\n");
+        var page = await OpenAsync("/batches");
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(csv);
+        await Expect(page.GetByTestId("batch-preview-row")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("batch-detected")).ToContainTextAsync("2 prompts · fields: prompt, id · metadata: topic");
+        await page.GetByTestId("batch-effort-low").ClickAsync();
+        await page.GetByTestId("batch-effort-high").ClickAsync();
+        await page.GetByTestId("batch-max-tokens").FillAsync("12");
+        await page.GetByTestId("batch-max-tokens").PressAsync("Tab");
+        await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
+        await ShotAsync(page, "batch-preview.png");
+        await page.GetByTestId("batch-create").ClickAsync();
+
+        await page.WaitForURLAsync("**/batches/*");
+        await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
+        await Expect(page.GetByTestId("batch-status")).ToHaveTextAsync("completed");
+        await Expect(page.GetByTestId("batch-succeeded")).ToHaveTextAsync("4");
+        await ShotAsync(page, "batch.png");
+    }
+
+    private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort)
+    {
+        var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var now = DateTime.UtcNow;
+        var run = new Run
+        {
+            Source = RunSource.Api, PromptText = prompt, CreatedAt = now,
+            Manifest = new RunManifest { ModelName = model, ReasoningEffort = effort, MaxTokens = 512, Seed = 7 },
+            PromptTokens = 60, OutputTokens = 90, ReasoningTokens = 55, TimeToFirstTokenMs = 210, TokensPerSecond = 31.5, FinishReason = "stop",
+        };
+        run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = reasoning, Order = 0, CreatedAt = now });
+        run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = answer, Order = 1, CreatedAt = now });
+        run.MoveTo(RunStatus.Running, now.AddSeconds(-3));
+        run.MoveTo(RunStatus.Succeeded, now);
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        return run.Id;
+    }
+
+    [Fact]
+    public async Task Reviewer_rates_a_transcript_and_notes_a_span_of_its_reasoning()
+    {
+        var runId = await SeedRunAsync("A train leaves at 9:40 and arrives at 11:15. How long is the trip?",
+            "The train leaves at 9:40. From 9:40 to 11:40 is two hours, so 11:15 is 25 minutes less: 1 hour 35 minutes. Let me double check: 9:40 + 1:35 = 11:15. Correct.",
+            "The trip takes **1 hour 35 minutes**.\n\n- departs 9:40\n- arrives 11:15", "gpt-oss-20b", ReasoningEffort.Medium);
+        var page = await OpenAsync("/review");
+
+        await page.GetByTestId("search").FillAsync("train leaves");
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
+        await page.GetByTestId("run-link").ClickAsync();
+        await page.WaitForURLAsync($"**/review/runs/{runId}");
+
+        await page.Locator("[data-testid=reasoning-rating] .mud-rating-item").Nth(3).ClickAsync();
+        await page.Locator("[data-testid=answer-rating] .mud-rating-item").Nth(4).ClickAsync();
+        await page.GetByTestId("label-correct").ClickAsync();
+        await page.GetByTestId("save-rating").ClickAsync();
+        await Expect(page.GetByTestId("rating-row")).ToContainTextAsync("reasoning 4, answer 5 · correct");
+
+        // Select "two hours" in the reasoning and attach a note to it.
+        await page.EvaluateAsync(@"() => {
+            const body = document.querySelector('[data-testid=reasoning-body]');
+            const node = body.querySelector('span').firstChild;
+            const start = node.textContent.indexOf('two hours');
+            const range = document.createRange();
+            range.setStart(node, start); range.setEnd(node, start + 'two hours'.length);
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        }");
+        await page.GetByTestId("annotate-selection").ClickAsync();
+        await page.GetByTestId("annotation-note").FillAsync("Good sanity anchor");
+        await page.GetByTestId("save-annotation").ClickAsync();
+        await Expect(page.GetByTestId("span-highlight")).ToHaveTextAsync("two hours");
+        await Expect(page.GetByTestId("annotation")).ToContainTextAsync("Good sanity anchor");
+        await ShotAsync(page, "review.png");
+    }
+
+    [Fact]
+    public async Task Blind_vote_reveals_the_models_and_moves_the_leaderboard()
+    {
+        await SeedRunAsync("Is 91 prime?", "91 = 7 * 13.", "No: **91 = 7 × 13**.", "gpt-oss-120b", ReasoningEffort.High);
+        await SeedRunAsync("Is 91 prime?", "Looks prime.", "Yes, 91 is prime.", "gpt-oss-20b", ReasoningEffort.Low);
+        var page = await OpenAsync("/compare");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Leaderboard" }).ClickAsync();
+        var before = await page.GetByTestId("leaderboard-votes").InnerTextAsync();
+        var votesBefore = int.Parse(before.Split(' ')[0]);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Blind vote" }).ClickAsync();
+        await Expect(page.GetByTestId("vote-a")).ToBeVisibleAsync();
+        await ShotAsync(page, "compare-blind.png");
+        await page.GetByTestId("vote-a").ClickAsync();
+        await Expect(page.GetByTestId("reveal-A")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("reveal-B")).ToBeVisibleAsync();
+        await ShotAsync(page, "compare-revealed.png");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Leaderboard" }).ClickAsync();
+        await Expect(page.GetByTestId("leaderboard-votes")).ToContainTextAsync($"{votesBefore + 1} pairwise votes");
+        await Expect(page.GetByTestId("leaderboard-row").First).ToBeVisibleAsync();
+        await ShotAsync(page, "compare-leaderboard.png");
+    }
+
+    [Fact]
+    public async Task Models_page_shows_what_inspect_knows_and_refuses_a_bad_folder()
+    {
+        var page = await OpenAsync("/models");
+
+        await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync("tiny-random-demo");
+        await Expect(page.GetByTestId("model-facts").First).ToContainTextAsync("fingerprint");
+        await Expect(page.GetByTestId("model-params").First).ToContainTextAsync("layers");
+
+        var notACheckpoint = Path.Combine(host.Host.TempDirectory, "not-a-model");
+        Directory.CreateDirectory(notACheckpoint);
+        await page.GetByTestId("new-model-name").FillAsync("broken");
+        await page.GetByTestId("new-model-folder").FillAsync(notACheckpoint);
+        await page.GetByTestId("add-model").ClickAsync();
+        await Expect(page.GetByTestId("add-model-error")).ToContainTextAsync(notACheckpoint);
+        await ShotAsync(page, "models.png");
+
+        await page.GotoAsync("/dashboard");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        await Expect(page.GetByTestId("dash-queued")).ToBeVisibleAsync();
+    }
+}

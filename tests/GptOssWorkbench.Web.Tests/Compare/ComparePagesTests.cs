@@ -1,0 +1,109 @@
+namespace GptOssWorkbench.Web.Tests.Compare;
+
+using Bunit;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Reviews;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Data.Workspaces;
+using GptOssWorkbench.Web.Compare;
+using GptOssWorkbench.Web.Review;
+using GptOssWorkbench.Web.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class ComparePagesTests : WorkbenchComponentTest
+{
+    private readonly TestDatabase _db = new();
+
+    public ComparePagesTests()
+    {
+        Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(_db);
+        Services.AddScoped<CurrentReviewer>();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task Blind_vote_hides_models_stores_the_vote_about_runs_and_reveals_afterwards()
+    {
+        var big = _db.AddRun("Capital of France?", "r", "It is **Paris**.", model: "big", effort: ReasoningEffort.High);
+        var small = _db.AddRun("Capital of France?", "r", "Maybe Lyon.", model: "small", effort: ReasoningEffort.Low);
+        _db.AddRun("Lonely prompt", "r", "only one contestant", model: "big");
+
+        var cut = Render<BlindVote>(p => p.Add(c => c.Random, new Random(3)));
+        cut.WaitForElement("[data-testid=vote-a]");
+        Assert.Equal("Capital of France?", cut.Find("[data-testid=blind-prompt]").TextContent);
+        Assert.DoesNotContain("big", cut.Markup);
+        Assert.DoesNotContain("small", cut.Markup);
+        var leftIsBig = cut.Find("[data-testid=blind-answer-A]").TextContent.Contains("Paris");
+
+        cut.Find("[data-testid=vote-a]").Click();
+        cut.WaitForElement("[data-testid=vote-recorded]");
+        Assert.Equal(leftIsBig ? "big · high" : "small · low", cut.Find("[data-testid=reveal-A]").TextContent);
+
+        await using var db = _db.CreateDbContext();
+        var comparison = await db.PairwiseComparisons.SingleAsync();
+        var winner = comparison.Vote == ComparisonVote.A ? comparison.RunAId : comparison.RunBId;
+        Assert.Equal(leftIsBig ? big.Id : small.Id, winner);
+        Assert.Equal(comparison.RunAShownLeft, cut.Find("[data-testid=blind-answer-A]").TextContent.Contains(comparison.RunAId == big.Id ? "Paris" : "Lyon"));
+        Assert.NotNull(comparison.VotedAt);
+    }
+
+    [Fact]
+    public async Task Leaderboard_ranks_the_voted_winner_first_with_vote_counts_and_average_ratings()
+    {
+        var reviewer = await new CurrentReviewer(_db).GetUserIdAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var good = _db.AddRun($"q{i}", "r", "good", model: "big", effort: ReasoningEffort.High);
+            var weak = _db.AddRun($"q{i}", "r", "weak", model: "small", effort: ReasoningEffort.Low);
+            await using var db = _db.CreateDbContext();
+            db.PairwiseComparisons.Add(new PairwiseComparison { RunAId = weak.Id, RunBId = good.Id, RunAShownLeft = true, Vote = ComparisonVote.B, VoterUserId = reviewer, CreatedAt = DateTime.UtcNow, VotedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+            await ReviewActions.SaveRatingAsync(_db, good.Id, reviewer, 4, 5, []);
+            await ReviewActions.SaveRatingAsync(_db, weak.Id, reviewer, 2, 1 + i, []);
+        }
+
+        var cut = Render<LeaderboardView>();
+        cut.WaitForElement("[data-testid=leaderboard-row]");
+
+        Assert.Equal(["big · high", "small · low"], cut.FindAll("[data-testid=leaderboard-name]").Select(e => e.TextContent));
+        Assert.Equal(["3", "3"], cut.FindAll("[data-testid=leaderboard-count]").Select(e => e.TextContent));
+        var ratings = cut.FindAll("[data-testid=leaderboard-rating]").Select(e => double.Parse(e.TextContent)).ToList();
+        Assert.True(ratings[0] > ratings[1]);
+        Assert.Contains("2.00", cut.FindAll("[data-testid=leaderboard-row]")[1].TextContent); // weak answers 1,2,3 average 2
+    }
+
+    [Fact]
+    public async Task Agreement_per_batch_uses_kappa_for_two_reviewers()
+    {
+        var batch = _db.AddBatch("agree");
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Users.Add(new User { Id = "second", Name = "Second", Email = "s@x", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var first = await new CurrentReviewer(_db).GetUserIdAsync();
+        // Answer scores (first, second): (5,5) (1,1) (5,1) (1,1): p_o = 0.75, p_e = 0.5·0.25 + 0.5·0.75 = 0.5, kappa = 0.5.
+        (int, int)[] answers = [(5, 5), (1, 1), (5, 1), (1, 1)];
+        foreach (var (a, b) in answers)
+        {
+            var run = _db.AddRun("p", "r", "a", batchId: batch);
+            await ReviewActions.SaveRatingAsync(_db, run.Id, first, null, a, []);
+            await ReviewActions.SaveRatingAsync(_db, run.Id, "second", null, b, []);
+        }
+
+        var rows = await AgreementReport.LoadAsync(_db);
+
+        var row = Assert.Single(rows);
+        Assert.Equal((2, 4), (row.Raters, row.SharedRuns));
+        Assert.Equal(0.5, row.AnswerKappa!.Value, 10);
+        Assert.Null(row.ReasoningKappa);
+        var cut = Render<AgreementView>();
+        cut.WaitForAssertion(() => Assert.Contains("0.500", cut.Find("[data-testid=agreement-row]").TextContent));
+    }
+}

@@ -1,0 +1,79 @@
+namespace GptOssWorkbench.Web.Tests.Infrastructure;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+/// <summary>A real, migrated SQLite file in a temp folder, and a factory like the host's.</summary>
+public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("workbench-ui-db-").FullName;
+    private readonly DbContextOptions<WorkbenchDbContext> _options;
+
+    public TestDatabase()
+    {
+        var connection = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "test.db"), ForeignKeys = true, Pooling = false }.ToString();
+        _options = new DbContextOptionsBuilder<WorkbenchDbContext>()
+            .UseSqlite(connection, b => b.MigrationsAssembly(WorkbenchDatabase.SqliteMigrationsAssembly))
+            .Options;
+        using var db = CreateDbContext();
+        db.Database.Migrate();
+    }
+
+    public WorkbenchDbContext CreateDbContext() => new(_options);
+
+    /// <summary>Adds a finished run with reasoning and answer messages.</summary>
+    public Run AddRun(string prompt, string reasoning, string answer, string model = "tiny", ReasoningEffort effort = ReasoningEffort.Medium,
+        long? batchId = null, RunStatus status = RunStatus.Succeeded, DateTime? createdAt = null, string? commentary = null, string? recipient = null)
+    {
+        using var db = CreateDbContext();
+        var created = createdAt ?? DateTime.UtcNow;
+        var run = new Run
+        {
+            Source = batchId is null ? RunSource.Chat : RunSource.Batch,
+            PromptText = prompt,
+            BatchJobId = batchId,
+            CreatedAt = created,
+            Manifest = new RunManifest { ModelName = model, ReasoningEffort = effort, MaxTokens = 256 },
+            ReasoningTokens = reasoning.Length / 4,
+            OutputTokens = (reasoning.Length + answer.Length) / 4,
+        };
+        if (batchId is not null)
+        {
+            var order = db.BatchItems.Count(i => i.BatchJobId == batchId);
+            run.BatchItem = new BatchItem { BatchJobId = batchId.Value, Order = order, SourceLine = order + 2, Prompt = prompt, ModelName = model };
+        }
+        var order2 = 0;
+        run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = reasoning, Order = order2++, CreatedAt = created });
+        if (commentary is not null)
+            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Commentary, Recipient = recipient, Content = commentary, Order = order2++, CreatedAt = created });
+        run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = answer, Order = order2, CreatedAt = created });
+        if (status != RunStatus.Queued)
+        {
+            run.MoveTo(RunStatus.Running, created);
+            if (status != RunStatus.Running)
+                run.MoveTo(status, created.AddSeconds(2));
+        }
+        db.Runs.Add(run);
+        db.SaveChanges();
+        return run;
+    }
+
+    public long AddBatch(string name)
+    {
+        using var db = CreateDbContext();
+        var batch = new BatchJob { Name = name, SourceFileName = name + ".csv", CreatedAt = DateTime.UtcNow, Matrix = new BatchMatrix { Models = ["tiny"] } };
+        db.BatchJobs.Add(batch);
+        db.SaveChanges();
+        return batch.Id;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,40 @@
+namespace GptOssWorkbench.Web.Tests.Jobs;
+
+using GptOssWorkbench.Engine.Weights.Checkpoints;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class ModelCatalogTests
+{
+    [Fact]
+    public async Task With_no_model_configured_a_labelled_random_weight_demo_model_is_created_and_runs()
+    {
+        await using var host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Models:CreateDemoModel"] = "true" });
+        var catalog = host.Services.GetRequiredService<ModelCatalog>();
+
+        CatalogModel? demo = null;
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (demo is null && DateTime.UtcNow < deadline)
+        {
+            demo = (await catalog.ListAsync()).SingleOrDefault();
+            if (demo is null) await Task.Delay(200);
+        }
+
+        Assert.NotNull(demo);
+        Assert.True(demo.IsDemo);
+        Assert.Contains("random weights", demo.Description);
+        Assert.Contains("noise", demo.Description);
+        Assert.StartsWith(host.DataDirectory, demo.FolderPath);
+        Assert.Equal(CheckpointLoader.Inspect(demo.FolderPath).Fingerprint, demo.WeightsFingerprint);
+        Assert.Equal(demo.Name, (await catalog.DefaultModelAsync())!.Name);
+
+        var turn = await host.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(
+            new ChatMessageRequest(null, "hi", new RunSettings { ModelName = demo.Name, MaxTokens = 3 }));
+        var run = await PipelineWaits.WaitForFinishAsync(host.Services, turn.RunId);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Contains(demo.Name, (await catalog.ListAsync()).Where(m => m.IsLoaded).Select(m => m.Name));
+    }
+}

@@ -1,0 +1,107 @@
+namespace GptOssWorkbench.Web.Tests.Review;
+
+using Bunit;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Web.Review;
+using GptOssWorkbench.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+public sealed class ReviewPagesTests : WorkbenchComponentTest
+{
+    private readonly TestDatabase _db = new();
+
+    public ReviewPagesTests()
+    {
+        Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(_db);
+        Services.AddScoped<CurrentReviewer>();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        _db.Dispose();
+    }
+
+    [Fact]
+    public async Task Transcript_page_saves_a_rating_with_labels_a_tag_and_a_comment()
+    {
+        var run = _db.AddRun("2+2?", "Two plus two is four.", "**4**");
+        var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForElement("[data-testid=rating-editor]");
+
+        cut.FindAll("[data-testid=reasoning-rating] .mud-rating-item")[3].Click();
+        cut.FindAll("[data-testid=answer-rating] .mud-rating-item")[4].Click();
+        cut.Find("[data-testid=label-correct]").Click();
+        cut.Find("[data-testid=save-rating]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=rating-row]")));
+
+        cut.Find("[data-testid=new-tag]").Input("arithmetic");
+        cut.Find("[data-testid=new-tag]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        cut.WaitForAssertion(() => Assert.Equal("arithmetic", cut.Find("[data-testid=tag]").TextContent.Trim()));
+
+        cut.Find("[data-testid=new-comment]").Input("Clean <em>answer</em>");
+        cut.Find("[data-testid=add-comment]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Clean <em>answer</em>", cut.Find("[data-testid=comment]").TextContent));
+
+        await using var db = _db.CreateDbContext();
+        var rating = await db.Ratings.SingleAsync();
+        Assert.Equal((4, 5), (rating.ReasoningScore!.Value, rating.AnswerScore!.Value));
+        Assert.Equal(["correct"], rating.Labels);
+        Assert.Equal(CurrentReviewer.LocalUserId, rating.ReviewerUserId);
+        Assert.Equal("arithmetic", (await db.Tags.SingleAsync()).Name);
+    }
+
+    [Fact]
+    public void Missing_run_says_so()
+    {
+        var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, 999));
+        cut.WaitForAssertion(() => Assert.Contains("Run 999 does not exist", cut.Find("[data-testid=run-missing]").TextContent));
+    }
+
+    [Fact]
+    public async Task Review_queue_rates_with_the_keyboard_and_walks_through_unrated_runs_in_batch_order()
+    {
+        var batch = _db.AddBatch("quiz");
+        var first = _db.AddRun("first", "r1", "a1", batchId: batch);
+        var second = _db.AddRun("second", "r2", "a2", batchId: batch);
+        _db.AddRun("still running", "r3", "", batchId: batch, status: GptOssWorkbench.Data.Runs.RunStatus.Running);
+        var cut = Render<ReviewQueuePage>(p => p.Add(c => c.BatchId, batch));
+        cut.WaitForAssertion(() => Assert.Equal("2 left", cut.Find("[data-testid=queue-remaining]").TextContent));
+        Assert.Contains("first", cut.Find("[data-testid=transcript]").TextContent);
+
+        var queue = cut.Find("[data-testid=review-queue]");
+        queue.KeyDown(new KeyboardEventArgs { Key = "3", Code = "Digit3" });
+        queue.KeyDown(new KeyboardEventArgs { Key = "#", Code = "Digit2", ShiftKey = true });
+        queue.KeyDown(new KeyboardEventArgs { Key = "h", Code = "KeyH" });
+        cut.WaitForAssertion(() => Assert.Equal("3/5", cut.Find("[data-testid=reasoning-score]").TextContent));
+        Assert.Equal("2/5", cut.Find("[data-testid=answer-score]").TextContent);
+        cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "Enter", Code = "Enter" });
+        cut.WaitForAssertion(() => Assert.Equal("1 left", cut.Find("[data-testid=queue-remaining]").TextContent));
+        Assert.Contains("second", cut.Find("[data-testid=transcript]").TextContent);
+        Assert.Equal("–", cut.Find("[data-testid=reasoning-score]").TextContent);
+
+        cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "s", Code = "KeyS" });
+        cut.WaitForElement("[data-testid=queue-done]");
+
+        await using var db = _db.CreateDbContext();
+        var rating = await db.Ratings.SingleAsync();
+        Assert.Equal((first.Id, 3, 2), (rating.RunId, rating.ReasoningScore!.Value, rating.AnswerScore!.Value));
+        Assert.Equal(["hallucination"], rating.Labels);
+        Assert.False(await db.Ratings.AnyAsync(r => r.RunId == second.Id));
+    }
+
+    [Fact]
+    public void Review_list_pages_runs_from_the_database_and_filters_by_search()
+    {
+        _db.AddRun("What is the capital of France?", "Europe", "Paris");
+        _db.AddRun("Sum 2 and 2", "adding", "4");
+        var cut = Render<ReviewPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=run-prompt]").Count));
+
+        cut.Find("[data-testid=search]").Input("paris");
+        cut.WaitForAssertion(() => Assert.Equal("What is the capital of France?", cut.Find("[data-testid=run-prompt]").TextContent), TimeSpan.FromSeconds(3));
+        Assert.Single(cut.FindAll("[data-testid=run-prompt]"));
+    }
+}

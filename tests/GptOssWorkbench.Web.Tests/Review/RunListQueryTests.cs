@@ -1,0 +1,80 @@
+namespace GptOssWorkbench.Web.Tests.Review;
+
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Web.Review;
+using GptOssWorkbench.Web.Tests.Infrastructure;
+
+public sealed class RunListQueryTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public async Task Filters_combine_and_pages_come_newest_first_with_the_total()
+    {
+        var batch = _db.AddBatch("math");
+        var start = new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < 7; i++)
+            _db.AddRun($"Sum {i}", "adding", $"{i}", model: "big", effort: ReasoningEffort.High, batchId: batch, createdAt: start.AddMinutes(i));
+        _db.AddRun("Capital of France", "Recall Europe", "Paris", model: "small", effort: ReasoningEffort.Low, createdAt: start.AddDays(3));
+        _db.AddRun("Broken", "x", "", model: "small", status: RunStatus.Failed, createdAt: start.AddDays(3));
+
+        var (page2, total) = await RunListQuery.LoadPageAsync(_db, new RunFilter { BatchId = batch }, page: 1, pageSize: 3);
+        Assert.Equal(7, total);
+        Assert.Equal(["Sum 3", "Sum 2", "Sum 1"], page2.Select(r => r.Prompt));
+
+        Assert.Equal(2, (await RunListQuery.LoadPageAsync(_db, new RunFilter { Model = "small" }, 0, 10)).Total);
+        Assert.Equal(7, (await RunListQuery.LoadPageAsync(_db, new RunFilter { Effort = ReasoningEffort.High }, 0, 10)).Total);
+        Assert.Equal("Broken", (await RunListQuery.LoadPageAsync(_db, new RunFilter { Status = RunStatus.Failed }, 0, 10)).Rows.Single().Prompt);
+        Assert.Equal(2, (await RunListQuery.LoadPageAsync(_db, new RunFilter { From = start.AddDays(2) }, 0, 10)).Total);
+        Assert.Equal(7, (await RunListQuery.LoadPageAsync(_db, new RunFilter { To = start }, 0, 10)).Total);
+    }
+
+    [Fact]
+    public async Task Search_finds_text_in_reasoning_and_answer_case_insensitively()
+    {
+        _db.AddRun("What is the capital?", "Recall EUROPEAN capitals", "Paris");
+        _db.AddRun("Other", "nothing", "Berlin is nice");
+
+        Assert.Equal("What is the capital?", (await RunListQuery.LoadPageAsync(_db, new RunFilter { Text = "european" }, 0, 10)).Rows.Single().Prompt);
+        Assert.Equal("Other", (await RunListQuery.LoadPageAsync(_db, new RunFilter { Text = "berlin" }, 0, 10)).Rows.Single().Prompt);
+        Assert.Equal(0, (await RunListQuery.LoadPageAsync(_db, new RunFilter { Text = "madrid" }, 0, 10)).Total);
+    }
+
+    [Fact]
+    public async Task Rating_and_tag_filters_follow_saved_reviews()
+    {
+        var good = _db.AddRun("good", "r", "a");
+        var bad = _db.AddRun("bad", "r", "a");
+        _db.AddRun("untouched", "r", "a");
+        var reviewer = await new CurrentReviewer(_db).GetUserIdAsync();
+        await ReviewActions.SaveRatingAsync(_db, good.Id, reviewer, 4, 5, ["correct"]);
+        await ReviewActions.SaveRatingAsync(_db, bad.Id, reviewer, 2, 1, ["hallucination"]);
+        await ReviewActions.AddTagAsync(_db, bad.Id, "  Needs-Fix ");
+
+        Assert.Equal("untouched", (await RunListQuery.LoadPageAsync(_db, new RunFilter { Rating = RatingFilter.Unrated }, 0, 10)).Rows.Single().Prompt);
+        Assert.Equal("bad", (await RunListQuery.LoadPageAsync(_db, new RunFilter { Rating = RatingFilter.LowAnswer }, 0, 10)).Rows.Single().Prompt);
+        var high = (await RunListQuery.LoadPageAsync(_db, new RunFilter { Rating = RatingFilter.HighAnswer }, 0, 10)).Rows.Single();
+        Assert.Equal(("good", 5.0, 4.0), (high.Prompt, high.AnswerScore!.Value, high.ReasoningScore!.Value));
+        var tagged = (await RunListQuery.LoadPageAsync(_db, new RunFilter { Tag = "needs-fix" }, 0, 10)).Rows.Single();
+        Assert.Equal(["needs-fix"], tagged.Tags);
+    }
+
+    [Fact]
+    public async Task Out_of_range_scores_and_spans_are_refused_and_nothing_is_stored()
+    {
+        var run = _db.AddRun("p", "reasoning text", "a");
+        var reviewer = await new CurrentReviewer(_db).GetUserIdAsync();
+        var reasoningId = _db.CreateDbContext().Messages.Single(m => m.RunId == run.Id && m.Channel == "analysis").Id;
+
+        var score = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ReviewActions.SaveRatingAsync(_db, run.Id, reviewer, 6, 3, []));
+        Assert.Contains("Reasoning score must be 1–5", score.Message);
+        var span = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ReviewActions.AddAnnotationAsync(_db, run.Id, reasoningId, 5, 99, "note", reviewer));
+        Assert.Contains("outside the message (length 14)", span.Message);
+
+        using var db = _db.CreateDbContext();
+        Assert.Empty(db.Ratings);
+        Assert.Empty(db.SpanAnnotations);
+    }
+}
