@@ -1,3 +1,4 @@
+using GptOssWorkbench.Web.Accounts;
 using GptOssWorkbench.Web.Components;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOp
 
 builder.AddWorkbenchPaths();
 builder.AddWorkbenchDatabase();
+builder.AddWorkbenchAccounts();
 builder.AddWorkbenchJobs();
 builder.AddWorkbenchEngineStatus();
 builder.AddWorkbenchHealthChecks();
@@ -18,9 +20,12 @@ var app = builder.Build();
 
 app.LogWorkbenchPaths();
 await app.MigrateWorkbenchDatabaseAsync();
+await app.BootstrapWorkbenchAccountsAsync();
 
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
+app.MapWorkbenchAccounts();
+app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
 
 await app.RunAsync();
 

@@ -41,4 +41,18 @@ public static class JobsExtensions
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
         }
     }
+
+    /// <summary>
+    /// The Hangfire dashboard at /hangfire, for admins only. Hangfire's own filter (local requests only) is
+    /// replaced by the endpoint's authorization policy, which works behind a proxy too.
+    /// </summary>
+    public static void MapWorkbenchJobsDashboard(this WebApplication app, string adminPolicy)
+    {
+        // Resolving Hangfire's configuration first points its process-global log provider at this host's logger
+        // factory; creating the storage before that would log through a previous (possibly disposed) host's.
+        app.Services.GetRequiredService<IGlobalConfiguration>();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" },
+                app.Services.GetRequiredService<JobStorage>())
+            .RequireAuthorization(adminPolicy);
+    }
 }
