@@ -1,4 +1,5 @@
 using GptOssWorkbench.Web.Accounts;
+using GptOssWorkbench.Web.Api;
 using GptOssWorkbench.Web.Components;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
@@ -11,6 +12,7 @@ var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOp
 builder.AddWorkbenchPaths();
 builder.AddWorkbenchDatabase();
 builder.AddWorkbenchAccounts();
+builder.AddWorkbenchApi();
 builder.AddWorkbenchJobs();
 builder.AddWorkbenchEngineStatus();
 builder.AddWorkbenchHealthChecks();
@@ -25,6 +27,7 @@ await app.BootstrapWorkbenchAccountsAsync();
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
 app.MapWorkbenchAccounts();
+app.MapWorkbenchApi();
 app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
 
 await app.RunAsync();

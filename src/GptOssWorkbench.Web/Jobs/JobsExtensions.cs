@@ -1,6 +1,9 @@
 namespace GptOssWorkbench.Web.Jobs;
 
+using GptOssWorkbench.Pipeline.Hosting;
+using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Web.Database;
+using GptOssWorkbench.Web.Hosting;
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
@@ -36,6 +39,10 @@ public static class JobsExtensions
             var target = sp.GetRequiredService<DatabaseTarget>();
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
         });
+        // Runs, batches, models and engines (the same services the worker process uses). The web app recovers
+        // interrupted runs on start; in embedded mode it also owns the only queue, so running ones are redone.
+        builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: !usePostgres, RecoversRuns: true));
+        builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= DemoModelDirectory(builder));
         if (runServer)
         {
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
@@ -54,5 +61,12 @@ public static class JobsExtensions
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" },
                 app.Services.GetRequiredService<JobStorage>())
             .RequireAuthorization(adminPolicy);
+    }
+
+    private static string DemoModelDirectory(WebApplicationBuilder builder)
+    {
+        var workbench = builder.Configuration.GetSection(WorkbenchOptions.Section).Get<WorkbenchOptions>() ?? new WorkbenchOptions();
+        var paths = WorkbenchPaths.From(workbench, builder.Environment);
+        return Path.Combine(paths.DataDirectory, "models");
     }
 }

@@ -1,0 +1,36 @@
+namespace GptOssWorkbench.Pipeline.Hosting;
+
+using GptOssWorkbench.Pipeline.Batches;
+using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>
+    /// The pipeline's services. The host must also register <c>IDbContextFactory&lt;WorkbenchDbContext&gt;</c> and
+    /// Hangfire (client, and a server where jobs run).
+    /// </summary>
+    public static IServiceCollection AddWorkbenchPipeline(this IServiceCollection services, PipelineRole role)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section);
+        services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section);
+        services.AddOptions<EngineHostOptions>().BindConfiguration(EngineHostOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(role);
+        services.AddSingleton<RunUpdates>();
+        services.AddSingleton<RunCancellations>();
+        services.AddSingleton<EngineHost>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<RunLauncher>();
+        services.AddSingleton<RunControl>();
+        services.AddSingleton<BatchService>();
+        services.AddSingleton<RunRecovery>();
+        services.AddTransient<InferenceJob>();
+        services.AddHostedService<PipelineStartup>();
+        return services;
+    }
+}

@@ -1,0 +1,10 @@
+namespace GptOssWorkbench.Pipeline.Models;
+
+using GptOssWorkbench.Data.Models;
+
+/// <summary>A model the workbench can run, as the Models page and the model pickers show it.</summary>
+/// <param name="FromConfiguration">Listed in configuration (cannot be removed from the UI).</param>
+/// <param name="IsLoaded">Loaded into an engine in THIS process (in distributed mode the workers hold the engines).</param>
+public sealed record CatalogModel(
+    string Name, string FolderPath, string Layout, string? WeightsFingerprint, bool IsDemo, string Description,
+    ModelDefaults Defaults, bool FromConfiguration, bool IsLoaded);

@@ -1,0 +1,133 @@
+namespace GptOssWorkbench.Pipeline.Models;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Models;
+using GptOssWorkbench.Engine.Weights;
+using GptOssWorkbench.Engine.Weights.Checkpoints;
+using GptOssWorkbench.Pipeline.Engines;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+/// <summary>
+/// Which models exist: folders from configuration plus the <see cref="RegisteredModel"/> table (configured
+/// folders are registered on start so runs and pages see one list). Configuration wins for a name listed in
+/// both: a worker can point a registered name at its own local copy (e.g. /models mounted in a container).
+/// </summary>
+public sealed class ModelCatalog(
+    IDbContextFactory<WorkbenchDbContext> dbFactory, IOptions<ModelsOptions> options, EngineHost engines,
+    TimeProvider clock, ILogger<ModelCatalog> logger)
+{
+    private readonly ModelsOptions options = options.Value;
+
+    public async Task<IReadOnlyList<CatalogModel>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var registered = await db.RegisteredModels.AsNoTracking().OrderBy(m => m.Name).ToListAsync(cancellationToken);
+        var loaded = engines.LoadedModelNames.ToHashSet();
+        var configured = options.Folders.ToDictionary(f => f.Name, f => f.Path);
+        return registered.Select(m => new CatalogModel(
+                m.Name, configured.GetValueOrDefault(m.Name) ?? m.FolderPath, m.Layout, m.WeightsFingerprint, m.IsDemo,
+                m.IsDemo ? DemoModel.Description : $"{m.Layout} checkpoint in {m.FolderPath}",
+                m.Defaults, configured.ContainsKey(m.Name), loaded.Contains(m.Name)))
+            .ToList();
+    }
+
+    public async Task<CatalogModel?> FindAsync(string name, CancellationToken cancellationToken = default) =>
+        (await ListAsync(cancellationToken)).FirstOrDefault(m => m.Name == name);
+
+    /// <summary>The model new chats start with: the first real model by name, else the demo model.</summary>
+    public async Task<CatalogModel?> DefaultModelAsync(CancellationToken cancellationToken = default)
+    {
+        var models = await ListAsync(cancellationToken);
+        return models.FirstOrDefault(m => !m.IsDemo) ?? models.FirstOrDefault();
+    }
+
+    /// <summary>The folder to load <paramref name="name"/> from in this process; recreates the demo model if its folder is missing here.</summary>
+    public async Task<string> ResolveFolderAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var configured = options.Folders.FirstOrDefault(f => f.Name == name);
+        if (configured is not null) return configured.Path;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var registered = await db.RegisteredModels.AsNoTracking().FirstOrDefaultAsync(m => m.Name == name, cancellationToken)
+            ?? throw new UnknownModelException(name);
+        if (registered.IsDemo && !Directory.Exists(registered.FolderPath))
+            return DemoModel.EnsureWritten(DemoFolder());
+        return registered.FolderPath;
+    }
+
+    /// <summary>Adds a model folder to the registry after checking that it is a loadable checkpoint.</summary>
+    public async Task<RegisteredModel> RegisterAsync(string name, string folder, ModelDefaults? defaults = null,
+        string? createdByUserId = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("The model needs a name.");
+        var info = CheckpointLoader.Inspect(folder); // throws CheckpointException naming the problem
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.RegisteredModels.AnyAsync(m => m.Name == name, cancellationToken))
+            throw new ArgumentException($"A model named '{name}' is already registered.");
+        var model = new RegisteredModel
+        {
+            Name = name.Trim(), FolderPath = Path.GetFullPath(folder), Layout = info.Layout.Name(), WeightsFingerprint = info.Fingerprint,
+            Defaults = defaults ?? new ModelDefaults(), CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedByUserId = createdByUserId,
+        };
+        db.RegisteredModels.Add(model);
+        await db.SaveChangesAsync(cancellationToken);
+        return model;
+    }
+
+    /// <summary>Removes a model from the registry (its runs keep the name and fingerprint); unloads it here.</summary>
+    public async Task RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (options.Folders.Any(f => f.Name == name))
+            throw new InvalidOperationException($"Model '{name}' comes from configuration (Models:Folders); remove it there.");
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.RegisteredModels.Where(m => m.Name == name).ExecuteDeleteAsync(cancellationToken);
+        engines.Unload(name);
+    }
+
+    /// <summary>
+    /// On start: registers configured folders that are not in the table yet, and when no model exists at all,
+    /// writes and registers the random-weight demo model. Safe when several processes start at once.
+    /// </summary>
+    public async Task EnsureModelsAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var folder in options.Folders)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (await db.RegisteredModels.AnyAsync(m => m.Name == folder.Name, cancellationToken)) continue;
+            try
+            {
+                await RegisterAsync(folder.Name, folder.Path, cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (e is CheckpointException or IOException or ArgumentException or DbUpdateException)
+            {
+                logger.LogError("Configured model {Name} ({Path}) could not be registered: {Error}", folder.Name, folder.Path, e.Message);
+            }
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            if (!options.CreateDemoModel || await db.RegisteredModels.AnyAsync(cancellationToken)) return;
+        }
+        var demoFolder = DemoModel.EnsureWritten(DemoFolder());
+        try
+        {
+            var model = await RegisterAsync(DemoModel.Name, demoFolder, new ModelDefaults { MaxTokens = 64 }, cancellationToken: cancellationToken);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await db.RegisteredModels.Where(m => m.Id == model.Id).ExecuteUpdateAsync(s => s.SetProperty(m => m.IsDemo, true), cancellationToken);
+            logger.LogWarning("No model configured: created {Name} in {Folder}. {Description}", DemoModel.Name, demoFolder, DemoModel.Description);
+        }
+        catch (Exception e) when (e is DbUpdateException or ArgumentException)
+        {
+            // Another process registered it at the same moment (unique name).
+        }
+    }
+
+    private string DemoFolder() => DemoModel.FolderIn(options.DemoModelDirectory ?? Path.GetFullPath(Path.Combine("data", "models")));
+}
+
+public sealed class UnknownModelException(string name)
+    : Exception($"Model '{name}' is not registered and not configured (Models:Folders).")
+{
+    public string ModelName { get; } = name;
+}

@@ -1,0 +1,24 @@
+namespace GptOssWorkbench.Pipeline;
+
+/// <summary>Job pipeline settings (configuration section "Pipeline").</summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>Recorded on each run this process executes; empty = machine name and process id.</summary>
+    public string? WorkerName { get; set; }
+
+    /// <summary>How often a running job writes its partial output to the database (live readers use the notifier, not this).</summary>
+    public TimeSpan OutputFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often a running job reads the run's CancellationRequested flag. In-process cancels are instant (a token);
+    /// this catches cancels made in another process when no cross-process channel delivered them.
+    /// </summary>
+    public TimeSpan CancellationPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>On start, put runs left queued or running by a crash back in the queue (embedded mode; see RunRecovery).</summary>
+    public bool RecoverOnStart { get; set; } = true;
+
+    public string EffectiveWorkerName => string.IsNullOrWhiteSpace(WorkerName) ? $"{Environment.MachineName}:{Environment.ProcessId}" : WorkerName;
+}

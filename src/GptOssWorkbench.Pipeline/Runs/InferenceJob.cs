@@ -1,0 +1,266 @@
+namespace GptOssWorkbench.Pipeline.Runs;
+
+using System.Diagnostics;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Engine.Harmony;
+using GptOssWorkbench.Engine.Sampling;
+using GptOssWorkbench.Engine.Serving;
+using GptOssWorkbench.Engine.Weights;
+using GptOssWorkbench.Engine.Weights.Checkpoints;
+using GptOssWorkbench.Pipeline.Batches;
+using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Updates;
+using Hangfire;
+using Hangfire.Server;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+/// <summary>
+/// The Hangfire job that executes one stored run. It does not run the model itself: it renders the prompt, hands
+/// it to this process's engine and awaits it, so many concurrent jobs become one batch in the engine.
+/// <para>Exactly-once output: the job claims the run by moving it Queued → Running under the run's concurrency token
+/// and writing "&lt;worker&gt; job &lt;id&gt;" into WorkerName. A second job for the same run (a duplicate enqueue) finds it
+/// running or finished and does nothing; a retry of the SAME Hangfire job (after an exception or a killed worker)
+/// takes the run over. Every attempt starts by deleting the previous attempt's partial output, and the final
+/// messages, stats and status are written in one transaction.</para>
+/// </summary>
+[AutomaticRetry(Attempts = 3)]
+public sealed class InferenceJob(
+    IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
+    RunCancellations cancellations, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
+{
+    private readonly PipelineOptions options = options.Value;
+
+    public async Task RunAsync(long runId, PerformContext? context, CancellationToken shutdown)
+    {
+        var claim = $"{options.EffectiveWorkerName} job {context?.BackgroundJob.Id ?? Guid.NewGuid().ToString("N")}";
+        var run = await ClaimAsync(runId, claim, shutdown);
+        if (run is null) return;
+        updates.Publish(new RunStarted(run.Id, run.BatchJobId, run.Manifest.ModelName, claim, run.AttemptCount));
+
+        using var userCancel = cancellations.Register(run.Id);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(userCancel.Token, shutdown);
+        using var pollerStop = new CancellationTokenSource();
+        var poller = PollCancellationAsync(run.Id, userCancel, pollerStop.Token);
+        try
+        {
+            await ExecuteAsync(run, stop.Token, shutdown);
+        }
+        finally
+        {
+            pollerStop.Cancel();
+            await poller;
+            cancellations.Unregister(run.Id, userCancel);
+        }
+    }
+
+    /// <summary>Takes the run for this attempt, or returns null when there is nothing to do.</summary>
+    private async Task<Run?> ClaimAsync(long runId, string claim, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.Include(r => r.BatchJob).Include(r => r.Messages).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
+        if (run is null) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        switch (run.Status)
+        {
+            case RunStatus.Queued when run.BatchJob?.Status == BatchStatus.Paused:
+                return null; // stays queued; resuming the batch enqueues it again
+            case RunStatus.Queued when run.CancellationRequested || run.BatchJob?.Status == BatchStatus.Cancelled:
+                run.MoveTo(RunStatus.Cancelled, now);
+                run.FinishReason = "cancelled";
+                await SaveAndRecountAsync(db, run, cancellationToken);
+                updates.Publish(new RunFinished(run.Id, run.BatchJobId, run.Status, run.FinishReason, null, StatsOf(run)));
+                return null;
+            case RunStatus.Queued:
+                break;
+            case RunStatus.Running when run.WorkerName == claim:
+                // This same Hangfire job ran before and did not finish (exception or killed worker): take over.
+                run.MoveTo(RunStatus.Queued, now);
+                break;
+            default:
+                logger.LogInformation("Run {RunId} is {Status} ({Worker}); job with claim {Claim} skips it", run.Id, run.Status, run.WorkerName, claim);
+                return null;
+        }
+        // A previous attempt's partial output must not survive into this one.
+        db.Messages.RemoveRange(run.Messages);
+        run.MoveTo(RunStatus.Running, now);
+        run.WorkerName = claim;
+        run.OutputTokens = run.ReasoningTokens = 0;
+        run.TimeToFirstTokenMs = run.TokensPerSecond = null;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            if (run.BatchJobId is { } batchId)
+                await db.BatchJobs.Where(b => b.Id == batchId && b.Status == BatchStatus.Queued)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.StartedAt, now), cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("Run {RunId} was taken or changed by someone else; job with claim {Claim} skips it", runId, claim);
+            return null;
+        }
+        return run;
+    }
+
+    private async Task ExecuteAsync(Run run, CancellationToken stop, CancellationToken shutdown)
+    {
+        LoadedEngine engine;
+        List<int> prompt;
+        int replyOrder = -1;
+        try
+        {
+            engine = await engines.GetAsync(run.Manifest.ModelName, await catalog.ResolveFolderAsync(run.Manifest.ModelName, shutdown));
+            await using var db = await dbFactory.CreateDbContextAsync(shutdown);
+            prompt = new HarmonyRenderer().RenderForCompletion(await RunPrompt.BuildAsync(db, run, shutdown));
+            if (run.ReplyToMessageId is { } replyTo)
+                replyOrder = await db.Messages.Where(m => m.Id == replyTo).Select(m => m.Order).FirstAsync(shutdown);
+        }
+        catch (Exception e) when (e is UnknownModelException or CheckpointException or IOException or ArgumentException)
+        {
+            await FinishAsync(run, [], [], Failed(e.Message), shutdown);
+            return;
+        }
+
+        var manifest = run.Manifest;
+        manifest.Seed ??= Random.Shared.Next();
+        manifest.PromptTokenCount = prompt.Count;
+        manifest.PromptTokensSha256 = RunManifest.HashPromptTokens(prompt);
+        manifest.EngineVersion = EngineHost.EngineVersion;
+        manifest.Device = engine.Device;
+        manifest.WeightsFingerprint = engine.WeightsFingerprint;
+
+        var sampling = new SamplingOptions
+        {
+            Temperature = manifest.Temperature, TopP = manifest.TopP, TopK = manifest.TopK ?? 0, MinP = manifest.MinP ?? 0,
+            RepetitionPenalty = manifest.RepetitionPenalty, PresencePenalty = manifest.PresencePenalty, FrequencyPenalty = manifest.FrequencyPenalty,
+            // Seeds are stored as long (the matrix allows any); the sampler takes an int, so fold the high half in.
+            Seed = unchecked((int)(manifest.Seed.Value ^ (manifest.Seed.Value >> 32))),
+            MaxTokens = manifest.MaxTokens,
+            StopTokenIds = [.. HarmonyTokens.SamplerStopIds],
+            StopStrings = manifest.StopSequences,
+        };
+        var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
+
+        var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
+        var lastFlush = Stopwatch.StartNew();
+        await foreach (var token in stream.Tokens.WithCancellation(CancellationToken.None))
+        {
+            output.Feed(token.TokenId);
+            if (lastFlush.Elapsed >= options.OutputFlushInterval)
+            {
+                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
+                lastFlush.Restart();
+            }
+        }
+        var result = await stream.Completion;
+        if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
+        {
+            // The process is stopping, not the user cancelling: leave the run for the retry/recovery to redo.
+            throw new OperationCanceledException(shutdown);
+        }
+        output.Finish();
+        var outcome = result.Finish switch
+        {
+            GenerationFinish.Stop => new Outcome(RunStatus.Succeeded, output.StoppedByCall ? "tool_call" : "stop", null),
+            GenerationFinish.Length => new Outcome(RunStatus.Succeeded, "length", null),
+            GenerationFinish.Cancelled => new Outcome(RunStatus.Cancelled, "cancelled", null),
+            _ => Failed(result.Error ?? "The engine failed without a message."),
+        };
+        run.PromptTokens = result.PromptTokens;
+        run.OutputTokens = result.Tokens.Count;
+        run.ReasoningTokens = output.ReasoningTokens;
+        run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
+        run.TokensPerSecond = result.TokensPerSecond;
+        await FinishAsync(run, output.Snapshot(), output.Warnings, outcome, shutdown);
+    }
+
+    private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);
+
+    private sealed record Outcome(RunStatus Status, string FinishReason, string? Error);
+
+    /// <summary>Writes the partial output (replacing the last flush) so a page opened mid-run shows text.</summary>
+    private async Task FlushPartialAsync(long runId, IReadOnlyList<Message> messages, int outputTokens, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.Include(r => r.Messages).FirstAsync(r => r.Id == runId, cancellationToken);
+        if (run.Status != RunStatus.Running) return;
+        db.Messages.RemoveRange(run.Messages);
+        run.Messages.AddRange(messages);
+        run.OutputTokens = outputTokens;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Final state, messages, stats and manifest in one transaction, then the batch counters.</summary>
+    private async Task FinishAsync(Run finished, IReadOnlyList<Message> messages, IReadOnlyList<string> warnings, Outcome outcome,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var run = await db.Runs.Include(r => r.Messages).FirstAsync(r => r.Id == finished.Id, cancellationToken);
+        if (run.Status != RunStatus.Running || run.WorkerName != finished.WorkerName)
+        {
+            logger.LogWarning("Run {RunId} changed hands while running ({Worker}); this attempt's output is dropped", run.Id, run.WorkerName);
+            return;
+        }
+        db.Messages.RemoveRange(run.Messages);
+        run.Messages.AddRange(messages);
+        // What the worker learned while running (the rest of the manifest was fixed when the run was created).
+        run.Manifest.Seed = finished.Manifest.Seed;
+        run.Manifest.PromptTokenCount = finished.Manifest.PromptTokenCount;
+        run.Manifest.PromptTokensSha256 = finished.Manifest.PromptTokensSha256;
+        run.Manifest.EngineVersion = finished.Manifest.EngineVersion;
+        run.Manifest.Device = finished.Manifest.Device;
+        run.Manifest.WeightsFingerprint = finished.Manifest.WeightsFingerprint;
+        run.PromptTokens = finished.PromptTokens;
+        run.OutputTokens = finished.OutputTokens;
+        run.ReasoningTokens = finished.ReasoningTokens;
+        run.TimeToFirstTokenMs = finished.TimeToFirstTokenMs;
+        run.TokensPerSecond = finished.TokensPerSecond;
+        run.MoveTo(outcome.Status, clock.GetUtcNow().UtcDateTime);
+        run.FinishReason = outcome.FinishReason;
+        run.Error = outcome.Error;
+        if (warnings.Count > 0 && outcome.Status == RunStatus.Succeeded)
+            logger.LogInformation("Run {RunId}: harmony parse warnings: {Warnings}", run.Id, string.Join("; ", warnings));
+        await SaveAndRecountAsync(db, run, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        updates.Publish(new RunFinished(run.Id, run.BatchJobId, run.Status, run.FinishReason, run.Error, StatsOf(run)));
+    }
+
+    private static async Task SaveAndRecountAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        if (run.BatchJobId is { } batchId) await BatchCounters.RecountAsync(db, batchId, cancellationToken);
+    }
+
+    private static RunStats StatsOf(Run run) => new(run.PromptTokens, run.OutputTokens, run.ReasoningTokens, run.TimeToFirstTokenMs, run.TokensPerSecond);
+
+    /// <summary>Cancels made in another process reach this one through the run's flag (when no relay delivered them sooner).</summary>
+    private async Task PollCancellationAsync(long runId, CancellationTokenSource userCancel, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(options.CancellationPollInterval, stop);
+                await using var db = await dbFactory.CreateDbContextAsync(stop);
+                if (await db.Runs.Where(r => r.Id == runId).Select(r => r.CancellationRequested).FirstOrDefaultAsync(stop))
+                {
+                    userCancel.Cancel();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Polling run {RunId} for cancellation failed", runId);
+        }
+    }
+}

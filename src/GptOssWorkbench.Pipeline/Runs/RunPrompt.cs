@@ -1,0 +1,76 @@
+namespace GptOssWorkbench.Pipeline.Runs;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Engine.Harmony;
+using Microsoft.EntityFrameworkCore;
+using Harmony = GptOssWorkbench.Engine.Harmony;
+
+/// <summary>
+/// Builds a run's harmony conversation from the database: the system message (identity + reasoning effort), the
+/// developer instructions, then the thread (a chat's messages from the root down to the message the run answers,
+/// or a batch item's prompt). Earlier turns' analysis is dropped by the renderer's DropBeforeLastFinal rule.
+/// </summary>
+public static class RunPrompt
+{
+    public static async Task<Harmony.Conversation> BuildAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken)
+    {
+        var messages = new List<HarmonyMessage> { HarmonyMessage.System(SystemFor(run.Manifest)) };
+        if (!string.IsNullOrWhiteSpace(run.Manifest.DeveloperInstructions))
+            messages.Add(HarmonyMessage.Developer(new DeveloperContent { Instructions = run.Manifest.DeveloperInstructions }));
+
+        if (run.BatchItemId is { } itemId)
+        {
+            var item = await db.BatchItems.AsNoTracking().FirstAsync(i => i.Id == itemId, cancellationToken);
+            messages.Add(HarmonyMessage.User(item.Prompt));
+        }
+        else if (run.ReplyToMessageId is { } messageId)
+        {
+            messages.AddRange((await ThreadAsync(db, messageId, cancellationToken)).Select(ToHarmony));
+        }
+        else
+        {
+            messages.Add(HarmonyMessage.User(run.PromptText));
+        }
+        return new Harmony.Conversation(messages);
+    }
+
+    public static SystemContent SystemFor(RunManifest manifest) => new()
+    {
+        ModelIdentity = string.IsNullOrWhiteSpace(manifest.SystemInstructions) ? SystemContent.DefaultIdentity : manifest.SystemInstructions,
+        ReasoningEffort = manifest.ReasoningEffort switch
+        {
+            Data.Runs.ReasoningEffort.Low => Harmony.ReasoningEffort.Low,
+            Data.Runs.ReasoningEffort.High => Harmony.ReasoningEffort.High,
+            _ => Harmony.ReasoningEffort.Medium,
+        },
+    };
+
+    /// <summary>The messages from the root of the tree down to <paramref name="lastMessageId"/>, in order.</summary>
+    private static async Task<List<Message>> ThreadAsync(WorkbenchDbContext db, long lastMessageId, CancellationToken cancellationToken)
+    {
+        var last = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == lastMessageId, cancellationToken);
+        // One query for the whole conversation, then walk the parent links in memory (threads are short).
+        var all = last.ConversationId is { } conversationId
+            ? await db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId).ToDictionaryAsync(m => m.Id, cancellationToken)
+            : new Dictionary<long, Message> { [last.Id] = last };
+        var thread = new List<Message>();
+        for (Message? m = last; m is not null; m = m.ParentMessageId is { } p ? all.GetValueOrDefault(p) : null)
+            thread.Add(m);
+        thread.Reverse();
+        return thread;
+    }
+
+    private static HarmonyMessage ToHarmony(Message message) => message.Role switch
+    {
+        MessageRole.User => HarmonyMessage.User(message.Content),
+        MessageRole.Assistant => new HarmonyMessage(new Author(Role.Assistant), [new TextContent(message.Content)])
+        {
+            Channel = message.Channel ?? Channels.Final, Recipient = message.Recipient, ContentType = message.ContentType,
+        },
+        MessageRole.Tool => HarmonyMessage.ToolResult(message.Recipient ?? "tool", message.Content, message.Channel ?? Channels.Commentary),
+        MessageRole.Developer => HarmonyMessage.Developer(new DeveloperContent { Instructions = message.Content }),
+        _ => HarmonyMessage.FromText(Role.System, message.Content),
+    };
+}

@@ -1,0 +1,57 @@
+namespace GptOssWorkbench.Web.Tests.Jobs;
+
+using System.Collections.Concurrent;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Polling helpers over the real database of a host (the source of truth), with a deadline.</summary>
+public static class PipelineWaits
+{
+    public static async Task<Run> WaitForRunAsync(IServiceProvider services, long runId, Func<Run, bool> until, int seconds = 60)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                var run = await db.Runs.AsNoTracking().Include(r => r.Messages).FirstAsync(r => r.Id == runId);
+                if (until(run)) return run;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"Run {runId} is still {run.Status} after {seconds} s.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public static Task<Run> WaitForFinishAsync(IServiceProvider services, long runId, int seconds = 60) =>
+        WaitForRunAsync(services, runId, r => r.IsFinished, seconds);
+
+    /// <summary>Records every update of the host, in order.</summary>
+    public sealed class Recorder : IDisposable
+    {
+        private readonly IDisposable subscription;
+
+        public Recorder(IServiceProvider services) =>
+            subscription = services.GetRequiredService<RunUpdates>().SubscribeAll(u => Updates.Enqueue(u));
+
+        public ConcurrentQueue<RunUpdate> Updates { get; } = new();
+
+        public List<RunUpdate> Of(long runId) => Updates.Where(u => u.RunId == runId).ToList();
+
+        public async Task<T> WaitForAsync<T>(long runId, int seconds = 60) where T : RunUpdate
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(seconds);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (Of(runId).OfType<T>().FirstOrDefault() is { } found) return found;
+                await Task.Delay(20);
+            }
+            throw new TimeoutException($"No {typeof(T).Name} for run {runId} within {seconds} s.");
+        }
+
+        public void Dispose() => subscription.Dispose();
+    }
+}
