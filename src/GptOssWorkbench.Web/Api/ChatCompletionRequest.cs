@@ -1,7 +1,10 @@
 namespace GptOssWorkbench.Web.Api;
 
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Pipeline.Runs;
 using DataEffort = GptOssWorkbench.Data.Runs.ReasoningEffort;
 
@@ -12,13 +15,14 @@ public sealed class ApiRequestException(string message, string param) : Exceptio
 }
 
 /// <summary>A /v1/chat/completions body, read field by field so every error names its parameter.</summary>
-public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMessage> Messages, RunSettings Settings, bool Stream, bool IncludeUsage)
+public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<PromptMessage> Messages, RunSettings Settings, bool Stream, bool IncludeUsage)
 {
     public static ChatCompletionRequest Parse(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new ApiRequestException("The request body must be a JSON object.", "body");
         var model = String(body, "model") ?? throw new ApiRequestException("'model' is required.", "model");
         var messages = ReadMessages(body);
+        var tools = ReadTools(body);
         var effort = String(body, "reasoning_effort") switch
         {
             null or "medium" => DataEffort.Medium,
@@ -30,8 +34,6 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMes
         if (n is not null and not 1) throw new ApiRequestException($"Only n=1 is supported (got {n}).", "n");
         if (Bool(body, "logprobs") == true || Integer(body, "top_logprobs") is > 0)
             throw new ApiRequestException("logprobs are not supported by this server yet.", Bool(body, "logprobs") == true ? "logprobs" : "top_logprobs");
-        if (body.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0)
-            throw new ApiRequestException("Function calling (tools) is not supported by this server yet.", "tools");
         var maxTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens");
         if (maxTokens is < 1)
             throw new ApiRequestException($"max_tokens must be at least 1 (got {maxTokens}).", body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens");
@@ -50,6 +52,7 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMes
             Stop = Stop(body),
             PresencePenalty = Number(body, "presence_penalty") ?? 0,
             FrequencyPenalty = Number(body, "frequency_penalty") ?? 0,
+            ToolsJson = tools.Count > 0 ? RunTools.Write(tools) : null,
         };
         var includeUsage = body.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
@@ -61,6 +64,7 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMes
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             throw new ApiRequestException("'messages' must be a non-empty array.", "messages");
         var result = new List<PromptMessage>();
+        var callNames = new Dictionary<string, string>(); // tool_call_id -> function name, from earlier assistant messages
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
@@ -68,18 +72,74 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMes
             if (message.ValueKind != JsonValueKind.Object) throw new ApiRequestException("Each message must be an object.", param);
             var role = message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
             var content = Content(message, param);
+            if (role == "assistant" && message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0)
+            {
+                if (content.Length > 0) result.Add(new PromptMessage(MessageRole.Assistant, content, Channels.Commentary));
+                var callIndex = 0;
+                foreach (var call in calls.EnumerateArray())
+                {
+                    var callParam = $"{param}.tool_calls[{callIndex++}]";
+                    if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+                        throw new ApiRequestException("A tool call needs a function object.", callParam);
+                    var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+                    if (!FunctionName().IsMatch(name)) throw new ApiRequestException($"Invalid function name '{name}'.", $"{callParam}.function.name");
+                    var arguments = function.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "{}";
+                    if (call.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) callNames[id.GetString()!] = name;
+                    // Harmony writes a call as a commentary message addressed to functions.NAME (the renderer adds <|call|>).
+                    result.Add(new PromptMessage(MessageRole.Assistant, arguments, Channels.Commentary, ToolCalls.Namespace + name));
+                }
+                continue;
+            }
+            if (role == "tool")
+            {
+                var callId = message.TryGetProperty("tool_call_id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
+                if (!callNames.TryGetValue(callId, out var toolName))
+                    throw new ApiRequestException($"tool_call_id '{callId}' matches no tool call of an earlier assistant message.", $"{param}.tool_call_id");
+                // A tool's answer: author functions.NAME, to the assistant, on commentary.
+                result.Add(new PromptMessage(MessageRole.Tool, content, Channels.Commentary, ToolCalls.Namespace + toolName));
+                continue;
+            }
             result.Add(role switch
             {
                 "system" => new PromptMessage(MessageRole.System, content),
                 "developer" => new PromptMessage(MessageRole.Developer, content),
                 "user" => new PromptMessage(MessageRole.User, content),
                 "assistant" => new PromptMessage(MessageRole.Assistant, content, "final"),
-                "tool" => throw new ApiRequestException("Tool messages need function calling, which this server does not support yet.", $"{param}.role"),
-                _ => throw new ApiRequestException($"Unknown role '{role}'; use system, developer, user or assistant.", $"{param}.role"),
+                _ => throw new ApiRequestException($"Unknown role '{role}'; use system, developer, user, assistant or tool.", $"{param}.role"),
             });
         }
         if (!result.Any(m => m.Role == MessageRole.User)) throw new ApiRequestException("'messages' contains no user message.", "messages");
         return result;
+    }
+
+    /// <summary>Function tools; tool_choice "none" drops them. Harmony cannot force a call, so "required" is refused.</summary>
+    private static List<ToolDescription> ReadTools(JsonElement body)
+    {
+        var choice = body.TryGetProperty("tool_choice", out var c) ? c : default;
+        if (choice.ValueKind == JsonValueKind.Object || (choice.ValueKind == JsonValueKind.String && choice.GetString() is not ("auto" or "none")))
+            throw new ApiRequestException("tool_choice must be \"auto\" or \"none\": gpt-oss decides itself whether to call a tool.", "tool_choice");
+        if (!body.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null) return [];
+        if (tools.ValueKind != JsonValueKind.Array) throw new ApiRequestException("tools must be an array.", "tools");
+        var result = new List<ToolDescription>();
+        var index = 0;
+        foreach (var tool in tools.EnumerateArray())
+        {
+            var param = $"tools[{index++}]";
+            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.GetString() != "function"
+                || !tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+                throw new ApiRequestException("Each tool must be {\"type\": \"function\", \"function\": {...}}.", param);
+            var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+            if (!FunctionName().IsMatch(name)) throw new ApiRequestException($"Function names are 1-64 letters, digits, _ or - (got '{name}').", $"{param}.function.name");
+            var description = function.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
+            JsonObject? parameters = null;
+            if (function.TryGetProperty("parameters", out var p) && p.ValueKind != JsonValueKind.Null)
+            {
+                parameters = p.ValueKind == JsonValueKind.Object ? JsonNode.Parse(p.GetRawText())!.AsObject()
+                    : throw new ApiRequestException("parameters must be a JSON Schema object.", $"{param}.function.parameters");
+            }
+            result.Add(new ToolDescription(name, description, parameters));
+        }
+        return choice.ValueKind == JsonValueKind.String && choice.GetString() == "none" ? [] : result;
     }
 
     /// <summary>A string, or an array of {"type":"text","text":...} parts (other part types are refused).</summary>
@@ -123,4 +183,7 @@ public sealed record ChatCompletionRequest(string Model, IReadOnlyList<PromptMes
     private static bool? Bool(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw new ApiRequestException($"{name} must be true or false.", name);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex FunctionName();
 }

@@ -84,7 +84,7 @@ public sealed class ChatCompletions(
         {
             return OpenAiErrors.Result(500, $"Run {turn.RunId} ended {finished?.Status}: {finished?.Error ?? finished?.FinishReason}.", "server_error");
         }
-        var (reasoning, content) = await OutputAsync(turn.RunId, context.RequestAborted);
+        var (reasoning, content, calls) = await OutputAsync(turn.RunId, context.RequestAborted);
         return Results.Json(new
         {
             id,
@@ -96,7 +96,13 @@ public sealed class ChatCompletions(
                 new
                 {
                     index = 0,
-                    message = new { role = "assistant", content, reasoning_content = reasoning },
+                    message = new
+                    {
+                        role = "assistant",
+                        content = calls.Count > 0 && content.Length == 0 ? null : content,
+                        reasoning_content = reasoning,
+                        tool_calls = calls.Count > 0 ? calls.Select(c => c.ToJson()).ToArray() : null,
+                    },
                     finish_reason = FinishReason(finished.FinishReason),
                     logprobs = (object?)null,
                 },
@@ -116,6 +122,7 @@ public sealed class ChatCompletions(
             choices = new[] { new { index = 0, delta, finish_reason = finishReason, logprobs = (object?)null } },
         };
         await WriteEventAsync(response, Chunk(new { role = "assistant", content = "" }, null));
+        var callIndexes = new Dictionary<int, int>(); // run message index -> position in tool_calls
         try
         {
             await foreach (var update in watcher.ReadAsync(runId, context.RequestAborted))
@@ -124,6 +131,24 @@ public sealed class ChatCompletions(
                 {
                     case RunDelta { Channel: "analysis" } delta:
                         await WriteEventAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
+                        break;
+                    case RunDelta delta when ToolCalls.IsCall(delta.Recipient):
+                        object call;
+                        if (callIndexes.TryGetValue(delta.MessageIndex, out var position))
+                        {
+                            call = new { index = position, function = new { arguments = delta.Text } };
+                        }
+                        else
+                        {
+                            // The first piece of a call names it; later pieces only add argument text.
+                            callIndexes[delta.MessageIndex] = position = callIndexes.Count;
+                            call = new
+                            {
+                                index = position, id = ToolCalls.Id(runId, delta.MessageIndex), type = "function",
+                                function = new { name = delta.Recipient![ToolCalls.Namespace.Length..], arguments = delta.Text },
+                            };
+                        }
+                        await WriteEventAsync(response, Chunk(new { tool_calls = new[] { call } }, null));
                         break;
                     case RunDelta delta when IsAnswer(delta.Channel, delta.Recipient):
                         await WriteEventAsync(response, Chunk(new { content = delta.Text }, null));
@@ -160,13 +185,19 @@ public sealed class ChatCompletions(
         await response.Body.FlushAsync(response.HttpContext.RequestAborted);
     }
 
-    private async Task<(string? Reasoning, string? Content)> OutputAsync(long runId, CancellationToken cancellationToken)
+    private async Task<(string? Reasoning, string Content, IReadOnlyList<ToolCall> Calls)> OutputAsync(long runId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var messages = await db.Messages.AsNoTracking().Where(m => m.RunId == runId).OrderBy(m => m.Order).ThenBy(m => m.Id).ToListAsync(cancellationToken);
+        return Output(runId, messages);
+    }
+
+    /// <summary>A run's stored output messages as an OpenAI assistant message: reasoning, answer text, tool calls.</summary>
+    public static (string? Reasoning, string Content, IReadOnlyList<ToolCall> Calls) Output(long runId, IReadOnlyList<GptOssWorkbench.Data.Conversations.Message> messages)
+    {
         var reasoning = string.Concat(messages.Where(m => m.Channel == "analysis").Select(m => m.Content));
         var content = string.Concat(messages.Where(m => IsAnswer(m.Channel, m.Recipient)).Select(m => m.Content));
-        return (reasoning.Length == 0 ? null : reasoning, content);
+        return (reasoning.Length == 0 ? null : reasoning, content, ToolCalls.FromMessages(runId, messages));
     }
 
     /// <summary>What the user reads: the final channel, and commentary preambles that are not tool calls.</summary>
