@@ -1,9 +1,55 @@
-// Distributed-mode worker: one process per device, running Hangfire jobs against its own engine.
-// Filled in by the jobs-and-data issue; for now it starts, reports its device and idles.
-using GptOssWorkbench.Engine;
+// Distributed-mode worker: one process per device. A Hangfire server takes InferenceJobs from the PostgreSQL queue and
+// runs them on this process's engines; run updates and cancels travel to and from the web app by LISTEN/NOTIFY.
+// Configured only by configuration/environment (see WorkerSettings).
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Pipeline;
+using GptOssWorkbench.Pipeline.Hosting;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Worker;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
+var settings = WorkerSettings.Read(builder.Configuration);
+
+builder.Services.AddDbContextFactory<WorkbenchDbContext>(options => WorkbenchDatabase.Configure(options, settings.Database));
+builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: false, RecoversRuns: false));
+builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= Path.Combine(settings.DataDirectory, "models"));
+
+var storageOptions = new PostgreSqlStorageOptions
+{
+    // A killed worker's jobs become visible to the other workers after this long; a live worker keeps extending it.
+    InvisibilityTimeout = settings.InvisibilityTimeout,
+    UseSlidingInvisibilityTimeout = true,
+};
+var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(settings.PostgresConnectionString, storageOptions), storageOptions);
+builder.Services.AddSingleton<JobStorage>(storage);
+builder.Services.AddHangfire(config => config
+    .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+    .UseSimpleAssemblyNameTypeSerializer()
+    .UseRecommendedSerializerSettings()
+    .UseStorage(storage));
+builder.Services.AddHangfireServer((sp, options) =>
+{
+    // Each job waits on the engine while its sequence is batched with others: at least max-batch workers.
+    options.WorkerCount = settings.WorkerCount;
+    options.ServerName = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.EffectiveWorkerName;
+});
+builder.Services.AddHostedService(sp => new PostgresRunUpdateRelay(settings.PostgresConnectionString,
+    sp.GetRequiredService<RunUpdates>(), sp.GetRequiredService<RunCancellations>(), sp.GetRequiredService<ILogger<PostgresRunUpdateRelay>>()));
+
 var host = builder.Build();
-var logger = host.Services.GetRequiredService<ILogger<Program>>();
-logger.LogInformation("GptOssWorkbench worker on {Device} with {Threads} threads", TorchRuntime.DefaultDevice, TorchRuntime.Threads);
+await using (var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+{
+    // The web app migrates too; EF serializes concurrent migrators, so whichever starts first does the work.
+    await WorkbenchDatabase.MigrateAsync(db);
+}
+host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
+    "GptOssWorkbench worker {Name}: {Workers} Hangfire workers on PostgreSQL", host.Services.GetRequiredService<IOptions<PipelineOptions>>().Value.EffectiveWorkerName,
+    settings.WorkerCount);
 await host.RunAsync();

@@ -38,8 +38,9 @@ public sealed class InferenceJob(
 
     public async Task RunAsync(long runId, PerformContext? context, CancellationToken shutdown)
     {
-        var claim = $"{options.EffectiveWorkerName} job {context?.BackgroundJob.Id ?? Guid.NewGuid().ToString("N")}";
-        var run = await ClaimAsync(runId, claim, shutdown);
+        var jobSuffix = $" job {context?.BackgroundJob.Id ?? Guid.NewGuid().ToString("N")}";
+        var claim = options.EffectiveWorkerName + jobSuffix;
+        var run = await ClaimAsync(runId, claim, jobSuffix, shutdown);
         if (run is null) return;
         updates.Publish(new RunStarted(run.Id, run.BatchJobId, run.Manifest.ModelName, claim, run.AttemptCount));
 
@@ -60,7 +61,7 @@ public sealed class InferenceJob(
     }
 
     /// <summary>Takes the run for this attempt, or returns null when there is nothing to do.</summary>
-    private async Task<Run?> ClaimAsync(long runId, string claim, CancellationToken cancellationToken)
+    private async Task<Run?> ClaimAsync(long runId, string claim, string jobSuffix, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.Include(r => r.BatchJob).Include(r => r.Messages).FirstOrDefaultAsync(r => r.Id == runId, cancellationToken);
@@ -78,8 +79,9 @@ public sealed class InferenceJob(
                 return null;
             case RunStatus.Queued:
                 break;
-            case RunStatus.Running when run.WorkerName == claim:
-                // This same Hangfire job ran before and did not finish (exception or killed worker): take over.
+            case RunStatus.Running when run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) == true:
+                // This same Hangfire job ran before and did not finish (an exception, or its worker was killed and the
+                // queue handed the job to another worker): take over.
                 run.MoveTo(RunStatus.Queued, now);
                 break;
             default:

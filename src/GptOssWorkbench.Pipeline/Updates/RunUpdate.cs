@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Pipeline.Updates;
 
+using System.Text.Json.Serialization;
 using GptOssWorkbench.Data.Runs;
 
 /// <summary>
@@ -7,6 +8,10 @@ using GptOssWorkbench.Data.Runs;
 /// already parsed the harmony stream, so every subscriber (page, API stream) gets the same channels.
 /// Records are plain data so they can cross processes as JSON (distributed mode).
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(RunStarted), "started")]
+[JsonDerivedType(typeof(RunDelta), "delta")]
+[JsonDerivedType(typeof(RunFinished), "finished")]
 public abstract record RunUpdate(long RunId, long? BatchJobId);
 
 /// <summary>A worker took the run; output from an earlier attempt is gone.</summary>

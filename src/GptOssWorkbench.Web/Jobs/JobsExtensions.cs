@@ -2,6 +2,8 @@ namespace GptOssWorkbench.Web.Jobs;
 
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Hosting;
 using Hangfire;
@@ -35,7 +37,7 @@ public static class JobsExtensions
             {
                 return new InMemoryStorage();
             }
-            var options = new PostgreSqlStorageOptions();
+            var options = new PostgreSqlStorageOptions { InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true };
             var target = sp.GetRequiredService<DatabaseTarget>();
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
         });
@@ -43,6 +45,12 @@ public static class JobsExtensions
         // interrupted runs on start; in embedded mode it also owns the only queue, so running ones are redone.
         builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: !usePostgres, RecoversRuns: true));
         builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= DemoModelDirectory(builder));
+        if (usePostgres)
+        {
+            // Live tokens and cancels cross to and from the worker processes by PostgreSQL LISTEN/NOTIFY.
+            builder.Services.AddHostedService(sp => new PostgresRunUpdateRelay(sp.GetRequiredService<DatabaseTarget>().ConnectionString,
+                sp.GetRequiredService<RunUpdates>(), sp.GetRequiredService<RunCancellations>(), sp.GetRequiredService<ILogger<PostgresRunUpdateRelay>>()));
+        }
         if (runServer)
         {
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);

@@ -16,4 +16,10 @@ public sealed class JobsOptions
     /// with others, so this must be at least the engine's maximum batch size.
     /// </summary>
     public int WorkerCount { get; set; } = 8;
+
+    /// <summary>
+    /// PostgreSQL queue: how long a fetched job stays hidden from other servers without its worker renewing it, i.e.
+    /// how soon a killed worker's jobs are handed to another worker. Live workers keep renewing (sliding timeout).
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -1,0 +1,120 @@
+namespace GptOssWorkbench.Web.Tests.Jobs;
+
+using System.Text;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Batches;
+using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Distributed mode for real: a private PostgreSQL, the web app (no job server of its own) and two worker
+/// processes. One worker is killed mid-batch; every item must still complete, exactly once.
+/// </summary>
+public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixture<PostgresCluster>
+{
+    [Fact]
+    public async Task A_batch_across_two_workers_completes_exactly_once_when_one_worker_is_killed()
+    {
+        var settings = TinyModel.Settings();
+        settings["Database:Provider"] = "PostgreSQL";
+        settings["Database:ConnectionString"] = postgres.ConnectionString;
+        settings["Jobs:RunServerInProcess"] = "false";
+        await using var web = WorkbenchHost.Start(_ => settings);
+
+        var environment = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = "PostgreSQL",
+            ["Database__ConnectionString"] = postgres.ConnectionString,
+            ["Models__Folders__0__Name"] = TinyModel.Name,
+            ["Models__Folders__0__Path"] = TinyModel.FolderPath,
+            ["Models__CreateDemoModel"] = "false",
+            ["Jobs__WorkerCount"] = "3",
+            ["Jobs__InvisibilityTimeout"] = "00:00:10",
+            ["Pipeline__OutputFlushInterval"] = "00:00:00.200",
+            ["Workbench__DataDirectory"] = Path.Combine(web.TempDirectory, "worker-data"),
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        using var first = WorkerProcess.Start("w1", environment, web.TempDirectory);
+        using var second = WorkerProcess.Start("w2", environment, web.TempDirectory);
+        var monitoring = web.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        await Until(() => monitoring.Servers().Count == 2, 60, () => $"workers did not register.\nw1:\n{first.Log()}\nw2:\n{second.Log()}");
+
+        using var recorder = new PipelineWaits.Recorder(web.Services);
+        var prompts = string.Join("\n", Enumerable.Range(1, 14).Select(i => $"question {i}"));
+        var batch = await web.Services.GetRequiredService<BatchService>().ImportAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + prompts + "\n")), "fourteen.csv",
+            new BatchImportRequest { Name = "distributed", Matrix = new BatchMatrix { Models = [TinyModel.Name] } }, new BatchRunOptions(MaxTokens: 24));
+
+        var factory = web.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        async Task<List<Run>> RunsAsync()
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            return await db.Runs.AsNoTracking().Include(r => r.Messages).Where(r => r.BatchJobId == batch.Id).ToListAsync();
+        }
+        static bool On(Run r, string worker) => r.WorkerName?.StartsWith(worker + " job ", StringComparison.Ordinal) == true;
+
+        // Kill w1 once it has finished something and is in the middle of something else.
+        List<Run> atKill = [];
+        await Until(async () =>
+        {
+            atKill = await RunsAsync();
+            return atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Succeeded) && atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Running);
+        }, 90, () => $"w1 never had finished and running items at once.\nw1:\n{first.Log()}");
+        first.Kill();
+        var finishedByFirst = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Succeeded).ToDictionary(r => r.Id);
+        var interrupted = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Running).Select(r => r.Id).ToList();
+
+        var progress = web.Services.GetRequiredService<BatchService>();
+        await Until(async () => (await progress.GetProgressAsync(batch.Id)).Status == BatchStatus.Completed, 120,
+            () => $"batch did not complete: {progress.GetProgressAsync(batch.Id).Result}\nw2:\n{second.Log()}");
+
+        var runs = await RunsAsync();
+        Assert.Equal(14, runs.Count);
+        Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        Assert.All(runs, r => Assert.Equal(r.OutputTokens, r.Messages.Sum(m => m.TokenCount)));
+        Assert.All(runs, r => Assert.Equal(r.Messages.Count, r.Messages.Select(m => m.Order).Distinct().Count()));
+        // Nothing w1 finished was lost or redone.
+        foreach (var (id, before) in finishedByFirst)
+        {
+            var after = runs.Single(r => r.Id == id);
+            Assert.Equal(before.WorkerName, after.WorkerName);
+            Assert.Equal(1, after.AttemptCount);
+            Assert.Equal(before.Messages.Select(m => m.Content), after.Messages.OrderBy(m => m.Order).Select(m => m.Content));
+        }
+        // What w1 was running when it died was taken over by w2: a second attempt of the same job, not a new run.
+        Assert.NotEmpty(interrupted);
+        foreach (var id in interrupted)
+        {
+            var after = runs.Single(r => r.Id == id);
+            Assert.True(On(after, "w2"), $"run {id} finished on {after.WorkerName}");
+            Assert.Equal(2, after.AttemptCount);
+        }
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            Assert.Equal(14, await db.BatchItems.CountAsync(i => i.BatchJobId == batch.Id));
+            Assert.Equal(14, await db.Runs.Where(r => r.BatchJobId == batch.Id).Select(r => r.BatchItemId).Distinct().CountAsync());
+        }
+
+        // Live updates crossed from the worker processes to the web process (LISTEN/NOTIFY).
+        await Until(() => runs.All(r => recorder.Of(r.Id).OfType<RunFinished>().Any()), 10, () => "not every RunFinished reached the web process");
+        Assert.Contains(recorder.Updates, u => u is RunDelta);
+        Assert.False(second.HasExited, second.Log());
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, int seconds, Func<string> failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(failure());
+            await Task.Delay(100);
+        }
+    }
+
+    private static Task Until(Func<bool> condition, int seconds, Func<string> failure) => Until(() => Task.FromResult(condition()), seconds, failure);
+}

@@ -1,0 +1,65 @@
+namespace GptOssWorkbench.Web.Tests.Jobs;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Embedded mode: the in-memory job queue dies with the process, the SQLite file does not.</summary>
+public sealed class RecoveryTests
+{
+    [Fact]
+    public async Task A_run_interrupted_by_a_stop_completes_exactly_once_after_the_next_start()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("workbench-recovery-").FullName;
+        try
+        {
+            long runId;
+            await using (var first = WorkbenchHost.Start(_ => TinyModel.Settings(dataDirectory)))
+            {
+                var turn = await first.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(
+                    new ChatMessageRequest(null, "A long answer please", new RunSettings { ModelName = TinyModel.Name, MaxTokens = 150 }));
+                runId = turn.RunId;
+                // Partial output is in the database when the host goes down.
+                await PipelineWaits.WaitForRunAsync(first.Services, runId, r => r.Messages.Count > 0 || r.OutputTokens > 0);
+            }
+
+            await using (var interrupted = await OpenAsync(dataDirectory))
+            {
+                var run = await interrupted.Runs.SingleAsync(r => r.Id == runId);
+                Assert.Equal(RunStatus.Running, run.Status);
+                Assert.True(run.OutputTokens < 150, "the run must have been stopped before it finished");
+            }
+
+            await using var second = WorkbenchHost.Start(_ => TinyModel.Settings(dataDirectory));
+            var finished = await PipelineWaits.WaitForFinishAsync(second.Services, runId, seconds: 120);
+            Assert.Equal(RunStatus.Succeeded, finished.Status);
+            Assert.Equal(2, finished.AttemptCount);
+            Assert.Equal(finished.OutputTokens, finished.Messages.Sum(m => m.TokenCount));
+            Assert.Equal(finished.Messages.Count, finished.Messages.Select(m => m.Order).Distinct().Count());
+            await using var db = await OpenAsync(dataDirectory);
+            Assert.Equal(finished.Messages.Count, await db.Messages.CountAsync(m => m.RunId == runId));
+        }
+        finally
+        {
+            SqliteCleanup(dataDirectory);
+        }
+    }
+
+    private static async Task<WorkbenchDbContext> OpenAsync(string dataDirectory)
+    {
+        var options = new DbContextOptionsBuilder<WorkbenchDbContext>();
+        WorkbenchDatabase.Configure(options, new DatabaseOptions { SqliteFile = Path.Combine(dataDirectory, "workbench.db") });
+        var db = new WorkbenchDbContext(options.Options);
+        await Task.CompletedTask;
+        return db;
+    }
+
+    private static void SqliteCleanup(string directory)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+}
