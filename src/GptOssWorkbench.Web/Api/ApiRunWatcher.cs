@@ -11,15 +11,22 @@ public sealed class ApiRunWatcher : IDisposable
 {
     private readonly Channel<RunUpdate> updates = Channel.CreateUnbounded<RunUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDisposable subscription;
+    private long trackedRunId;
 
     public ApiRunWatcher(RunUpdates source)
     {
-        subscription = source.SubscribeAll(update => updates.Writer.TryWrite(update));
+        subscription = source.SubscribeAll(update =>
+        {
+            // Until the id is known everything is kept; after that, other runs' updates are not even buffered.
+            var tracked = Volatile.Read(ref trackedRunId);
+            if (tracked == 0 || update.RunId == tracked) updates.Writer.TryWrite(update);
+        });
     }
 
     /// <summary>The run's updates up to and including its <see cref="RunFinished"/>.</summary>
     public async IAsyncEnumerable<RunUpdate> ReadAsync(long runId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        Volatile.Write(ref trackedRunId, runId);
         await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken))
         {
             if (update.RunId != runId) continue;

@@ -28,6 +28,7 @@ public static class JobsExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostHangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .UseStorage(sp.GetRequiredService<JobStorage>()));
         // Hangfire's own registration hands out the process-global JobStorage.Current, which belongs to whichever
         // host configured it last (tests run several hosts in one process). Each host owns its storage instead.
