@@ -6,12 +6,16 @@ using GptOssWorkbench.Data.Models;
 using GptOssWorkbench.Data.Reviews;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Data.Workspaces;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
-/// <summary>The workbench's single EF Core model: conversations, runs, batches, reviews.</summary>
-public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : DbContext(options)
+/// <summary>
+/// The workbench's single EF Core model: users (ASP.NET Core Identity, without its role tables: see
+/// <see cref="User.Role"/>), conversations, runs, batches, reviews.
+/// </summary>
+public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : IdentityUserContext<User>(options)
 {
-    public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
@@ -28,6 +32,11 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Identity's mapping first, so our configurations (table names, lengths) override it.
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<IdentityUserClaim<string>>().ToTable("UserClaims");
+        modelBuilder.Entity<IdentityUserLogin<string>>().ToTable("UserLogins");
+        modelBuilder.Entity<IdentityUserToken<string>>().ToTable("UserTokens");
         // Each entity keeps its mapping next to it (IEntityTypeConfiguration<T>).
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(WorkbenchDbContext).Assembly);
     }

@@ -1,3 +1,5 @@
+using GptOssWorkbench.Web.Accounts;
+using GptOssWorkbench.Web.Api;
 using GptOssWorkbench.Web.Components;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
@@ -9,6 +11,8 @@ var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOp
 
 builder.AddWorkbenchPaths();
 builder.AddWorkbenchDatabase();
+builder.AddWorkbenchAccounts();
+builder.AddWorkbenchApi();
 builder.AddWorkbenchJobs();
 builder.AddWorkbenchEngineStatus();
 builder.AddWorkbenchHealthChecks();
@@ -19,9 +23,13 @@ var app = builder.Build();
 app.LogWorkbenchPaths();
 await app.MigrateWorkbenchDatabaseAsync();
 app.PrepareWorkbenchJobs();
+await app.BootstrapWorkbenchAccountsAsync();
 
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
+app.MapWorkbenchAccounts();
+app.MapWorkbenchApi();
+app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
 
 await app.RunAsync();
 

@@ -1,6 +1,7 @@
 namespace GptOssWorkbench.Web.Tests;
 
 using Bunit;
+using Bunit.TestDoubles;
 using MudBlazor.Services;
 
 /// <summary>Shared bUnit base: MudBlazor services, and JS calls answered with defaults unless a test sets them up.</summary>
@@ -10,7 +11,11 @@ public abstract class WorkbenchComponentTest : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // The layout shows the signed-in user; tests start anonymous and may call Authorization.SetAuthorized(...).
+        Authorization = AddAuthorization();
     }
+
+    protected BunitAuthorizationContext Authorization { get; }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 

@@ -1,17 +1,25 @@
 namespace GptOssWorkbench.Data.Workspaces;
 
-/// <summary>
-/// A person who uses the workbench. Deliberately minimal: the id is a string and the class is called
-/// <c>User</c> so that the accounts issue can make it derive from ASP.NET Identity's <c>IdentityUser</c>
-/// (whose key is a string too) without touching any foreign key that points here.
-/// </summary>
-public class User
-{
-    public string Id { get; set; } = Guid.NewGuid().ToString("N");
-    public string Name { get; set; } = "";
-    public string Email { get; set; } = "";
+using Microsoft.AspNetCore.Identity;
 
-    /// <summary>One of <see cref="UserRoles"/>.</summary>
+/// <summary>
+/// A person who uses the workbench: an ASP.NET Core Identity user (email, password hash, lockout) stored in
+/// the "Users" table, so every foreign key that points here (ratings, runs, API keys...) keeps working.
+/// </summary>
+public class User : IdentityUser
+{
+    public User()
+    {
+        Id = Guid.NewGuid().ToString("N");
+    }
+
+    /// <summary>Display name.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>
+    /// One of <see cref="UserRoles"/>. A single column rather than Identity's role tables: a user has exactly one
+    /// role and the roles are nested (admin ⊃ reviewer ⊃ viewer); sign-in turns it into a role claim.
+    /// </summary>
     public string Role { get; set; } = UserRoles.Viewer;
 
     public DateTime CreatedAt { get; set; }

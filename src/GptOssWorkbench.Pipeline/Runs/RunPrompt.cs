@@ -17,8 +17,16 @@ public static class RunPrompt
     public static async Task<Harmony.Conversation> BuildAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken)
     {
         var messages = new List<HarmonyMessage> { HarmonyMessage.System(SystemFor(run.Manifest)) };
-        if (!string.IsNullOrWhiteSpace(run.Manifest.DeveloperInstructions))
-            messages.Add(HarmonyMessage.Developer(new DeveloperContent { Instructions = run.Manifest.DeveloperInstructions }));
+        var tools = RunTools.Parse(run.Manifest.ToolsJson);
+        if (!string.IsNullOrWhiteSpace(run.Manifest.DeveloperInstructions) || tools.Count > 0)
+        {
+            // Function tools live in the developer message (harmony's "functions" namespace).
+            messages.Add(HarmonyMessage.Developer(new DeveloperContent
+            {
+                Instructions = string.IsNullOrWhiteSpace(run.Manifest.DeveloperInstructions) ? null : run.Manifest.DeveloperInstructions,
+                Tools = tools.Count > 0 ? [new ToolNamespace("functions", null, tools)] : null,
+            }));
+        }
 
         if (run.BatchItemId is { } itemId)
         {

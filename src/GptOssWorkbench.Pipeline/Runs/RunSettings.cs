@@ -26,6 +26,9 @@ public sealed record RunSettings
     /// <summary>The harmony developer message (what the OpenAI API calls the system prompt).</summary>
     public string? DeveloperInstructions { get; init; }
 
+    /// <summary>Function tools as a JSON array of {name, description, parameters} (see <see cref="RunTools"/>); null = none.</summary>
+    public string? ToolsJson { get; init; }
+
     public RunManifest ToManifest() => new()
     {
         ModelName = ModelName,
@@ -42,6 +45,7 @@ public sealed record RunSettings
         Seed = Seed,
         SystemInstructions = SystemInstructions,
         DeveloperInstructions = DeveloperInstructions,
+        ToolsJson = ToolsJson,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>

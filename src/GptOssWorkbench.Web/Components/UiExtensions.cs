@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Web.Components;
 
+using GptOssWorkbench.Web.Accounts;
 using MudBlazor.Services;
 
 public static class UiExtensions
@@ -22,8 +23,10 @@ public static class UiExtensions
         // Framework and MudBlazor files come from the manifest (MapStaticAssets).
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseWorkbenchAccounts();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        // Framework and MudBlazor files are public: the sign-in page needs them before anyone is signed in.
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 }

@@ -18,7 +18,8 @@ public static class HealthExtensions
     /// <summary>/healthz: overall and per-check status as JSON; 503 when any check is unhealthy.</summary>
     public static void MapWorkbenchHealthChecks(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteJsonAsync });
+        // Anonymous on purpose: load balancers and container probes have no account.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteJsonAsync }).AllowAnonymous();
     }
 
     private static Task WriteJsonAsync(HttpContext context, HealthReport report)

@@ -28,6 +28,7 @@ public static class JobsExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HostHangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .UseStorage(sp.GetRequiredService<JobStorage>()));
         // Hangfire's own registration hands out the process-global JobStorage.Current, which belongs to whichever
         // host configured it last (tests run several hosts in one process). Each host owns its storage instead.
@@ -77,6 +78,20 @@ public static class JobsExtensions
             // Like the database: keep serving so /healthz can tell (the health check retries opening it).
             app.Logger.LogCritical(e, "Could not open the Hangfire job storage ({Storage}): {Error}", mode.Storage, e.Message);
         }
+    }
+
+    /// <summary>
+    /// The Hangfire dashboard at /hangfire, for admins only. Hangfire's own filter (local requests only) is
+    /// replaced by the endpoint's authorization policy, which works behind a proxy too.
+    /// </summary>
+    public static void MapWorkbenchJobsDashboard(this WebApplication app, string adminPolicy)
+    {
+        // Resolving Hangfire's configuration first points its process-global log provider at this host's logger
+        // factory; creating the storage before that would log through a previous (possibly disposed) host's.
+        app.Services.GetRequiredService<IGlobalConfiguration>();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/" },
+                app.Services.GetRequiredService<JobStorage>())
+            .RequireAuthorization(adminPolicy);
     }
 
     private static string DemoModelDirectory(WebApplicationBuilder builder)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// The real workbench on a real Kestrel port (so a browser can reach it), with its own temporary data
@@ -14,9 +15,10 @@ public sealed class WorkbenchHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> _factory;
 
-    private WorkbenchHost(WebApplicationFactory<Program> factory, string tempDirectory, Uri baseAddress)
+    private WorkbenchHost(WebApplicationFactory<Program> factory, string tempDirectory, Uri baseAddress, CapturedLogs logs)
     {
         _factory = factory;
+        Logs = logs;
         TempDirectory = tempDirectory;
         BaseAddress = baseAddress;
     }
@@ -30,6 +32,9 @@ public sealed class WorkbenchHost : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Every log line the host wrote (at the configured levels), for tests about what is logged.</summary>
+    public CapturedLogs Logs { get; }
 
     /// <summary>Starts a host. <paramref name="prepare"/> may create files in the temp folder first and return settings.</summary>
     public static WorkbenchHost Start(Func<string, IDictionary<string, string?>>? prepare = null)
@@ -49,13 +54,14 @@ public sealed class WorkbenchHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var factory = new SettingsFactory(settings);
+        var logs = new CapturedLogs();
+        var factory = new SettingsFactory(settings, logs);
         try
         {
             factory.UseKestrel(0);
             factory.StartServer();
             var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new WorkbenchHost(factory, tempDirectory, new Uri(address));
+            return new WorkbenchHost(factory, tempDirectory, new Uri(address), logs);
         }
         catch
         {
@@ -66,10 +72,11 @@ public sealed class WorkbenchHost : IAsyncDisposable
     }
 
     // UseKestrel must be called on the factory that builds the host (WithWebHostBuilder's copy ignores it).
-    private sealed class SettingsFactory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    private sealed class SettingsFactory(IDictionary<string, string?> settings, CapturedLogs logs) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
+            builder.ConfigureLogging(logging => logging.AddProvider(logs));
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);

@@ -1,0 +1,30 @@
+namespace GptOssWorkbench.Web.Api;
+
+using GptOssWorkbench.Data.Workspaces;
+using GptOssWorkbench.Web.Accounts;
+
+public static class ApiExtensions
+{
+    public static void AddWorkbenchApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
+        builder.Services.AddSingleton<ChatCompletions>();
+    }
+
+    /// <summary>/v1: API keys only (no cookies, so no cross-site requests), rate limited per key.</summary>
+    public static void MapWorkbenchApi(this WebApplication app)
+    {
+        var v1 = app.MapGroup("/v1")
+            .RequireRateLimiting(AccountsExtensions.ApiRateLimitPolicy)
+            .DisableAntiforgery();
+        v1.MapGet("/models", ModelsEndpoint.ListAsync)
+            .RequireAuthorization(policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser().RequireRole(UserRoles.Viewer, UserRoles.Reviewer, UserRoles.Admin));
+        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions) => completions.HandleAsync(context))
+            .RequireAuthorization(policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser().RequireRole(UserRoles.Reviewer, UserRoles.Admin));
+        // Unknown /v1 paths answer like OpenAI does, not with the sign-in redirect of the web pages.
+        v1.MapFallback((HttpContext context) => OpenAiErrors.Result(404, $"Unknown API path {context.Request.Path}.", "invalid_request_error"))
+            .AllowAnonymous();
+    }
+}

@@ -1,0 +1,249 @@
+namespace GptOssWorkbench.Web.Api;
+
+using System.Security.Claims;
+using System.Text.Json;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+/// <summary>
+/// POST /v1/chat/completions. Every request becomes a stored run (source Api) executed by the same Hangfire jobs
+/// and engine as chats and batches, so it batches with them and can be reviewed later. Output arrives as
+/// <see cref="RunUpdate"/>s: the analysis channel becomes reasoning_content (as vLLM), the final channel content.
+/// </summary>
+public sealed class ChatCompletions(
+    RunLauncher launcher, RunControl control, RunUpdates updates, ModelCatalog catalog, JobStorage jobs,
+    IDbContextFactory<WorkbenchDbContext> dbFactory, IOptions<ApiOptions> options, TimeProvider clock, ILogger<ChatCompletions> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var (body, tooLarge) = await ReadBodyAsync(context.Request, options.Value.MaxRequestBodyBytes);
+        if (tooLarge)
+        {
+            return OpenAiErrors.Result(413, $"The request body is larger than {options.Value.MaxRequestBodyBytes} bytes (Api:MaxRequestBodyBytes).",
+                "invalid_request_error", "messages", "request_too_large");
+        }
+        ChatCompletionRequest request;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            request = ChatCompletionRequest.Parse(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            return OpenAiErrors.BadRequest($"The body is not valid JSON: {e.Message}", null);
+        }
+        catch (ApiRequestException e)
+        {
+            return OpenAiErrors.BadRequest(e.Message, e.Param);
+        }
+        if (await catalog.FindAsync(request.Model, context.RequestAborted) is null)
+        {
+            return OpenAiErrors.ModelNotFound(request.Model);
+        }
+        if (!HasWorker())
+        {
+            return OpenAiErrors.Result(503, "No worker is running to serve this model; try again later.", "server_error", code: "no_worker");
+        }
+
+        using var watcher = new ApiRunWatcher(updates);
+        ChatTurn turn;
+        try
+        {
+            turn = await launcher.StartConversationRunAsync(request.Messages, request.Settings, RunSource.Api,
+                context.User.FindFirstValue(ClaimTypes.NameIdentifier), context.RequestAborted);
+        }
+        catch (ArgumentException e)
+        {
+            return OpenAiErrors.BadRequest(e.Message, null);
+        }
+        logger.LogInformation("API request stored as run {RunId} (model {Model}, stream {Stream}).", turn.RunId, request.Model, request.Stream);
+        // A client that hangs up cancels its run, so the engine stops spending time on it.
+        await using var cancelOnAbort = context.RequestAborted.Register(() => _ = control.CancelAsync(turn.RunId));
+
+        var id = $"chatcmpl-run{turn.RunId}";
+        var created = clock.GetUtcNow().ToUnixTimeSeconds();
+        if (request.Stream)
+        {
+            await StreamAsync(context, watcher, turn.RunId, id, created, request);
+            return Results.Empty;
+        }
+        RunFinished? finished = null;
+        await foreach (var update in watcher.ReadAsync(turn.RunId, context.RequestAborted))
+        {
+            finished = update as RunFinished ?? finished;
+        }
+        if (finished is null || finished.Status != RunStatus.Succeeded)
+        {
+            return OpenAiErrors.Result(500, $"Run {turn.RunId} ended {finished?.Status}: {finished?.Error ?? finished?.FinishReason}.", "server_error");
+        }
+        var (reasoning, content, calls) = await OutputAsync(turn.RunId, context.RequestAborted);
+        return Results.Json(new
+        {
+            id,
+            @object = "chat.completion",
+            created,
+            model = request.Model,
+            choices = new[]
+            {
+                new
+                {
+                    index = 0,
+                    message = new
+                    {
+                        role = "assistant",
+                        content = calls.Count > 0 && content.Length == 0 ? null : content,
+                        reasoning_content = reasoning,
+                        tool_calls = calls.Count > 0 ? calls.Select(c => c.ToJson()).ToArray() : null,
+                    },
+                    finish_reason = FinishReason(finished.FinishReason),
+                    logprobs = (object?)null,
+                },
+            },
+            usage = Usage(finished.Stats),
+        });
+    }
+
+    private async Task StreamAsync(HttpContext context, ApiRunWatcher watcher, long runId, string id, long created, ChatCompletionRequest request)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        object Chunk(object delta, string? finishReason) => new
+        {
+            id, @object = "chat.completion.chunk", created, model = request.Model,
+            choices = new[] { new { index = 0, delta, finish_reason = finishReason, logprobs = (object?)null } },
+        };
+        await WriteEventAsync(response, Chunk(new { role = "assistant", content = "" }, null));
+        var callIndexes = new Dictionary<int, int>(); // run message index -> position in tool_calls
+        try
+        {
+            await foreach (var update in watcher.ReadAsync(runId, context.RequestAborted))
+            {
+                switch (update)
+                {
+                    case RunDelta { Channel: "analysis" } delta:
+                        await WriteEventAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
+                        break;
+                    case RunDelta delta when ToolCalls.IsCall(delta.Recipient):
+                        object call;
+                        if (callIndexes.TryGetValue(delta.MessageIndex, out var position))
+                        {
+                            call = new { index = position, function = new { arguments = delta.Text } };
+                        }
+                        else
+                        {
+                            // The first piece of a call names it; later pieces only add argument text.
+                            callIndexes[delta.MessageIndex] = position = callIndexes.Count;
+                            call = new
+                            {
+                                index = position, id = ToolCalls.Id(runId, delta.MessageIndex), type = "function",
+                                function = new { name = delta.Recipient![ToolCalls.Namespace.Length..], arguments = delta.Text },
+                            };
+                        }
+                        await WriteEventAsync(response, Chunk(new { tool_calls = new[] { call } }, null));
+                        break;
+                    case RunDelta delta when IsAnswer(delta.Channel, delta.Recipient):
+                        await WriteEventAsync(response, Chunk(new { content = delta.Text }, null));
+                        break;
+                    case RunFinished { Status: RunStatus.Succeeded } finished:
+                        await WriteEventAsync(response, Chunk(new { }, FinishReason(finished.FinishReason)));
+                        if (request.IncludeUsage)
+                        {
+                            await WriteEventAsync(response, new
+                            {
+                                id, @object = "chat.completion.chunk", created, model = request.Model,
+                                choices = Array.Empty<object>(), usage = Usage(finished.Stats),
+                            });
+                        }
+                        break;
+                    case RunFinished failed:
+                        await WriteEventAsync(response, new OpenAiErrorBody(new OpenAiError(
+                            $"Run {runId} ended {failed.Status}: {failed.Error ?? failed.FinishReason}.", "server_error", null, null)));
+                        break;
+                }
+            }
+            await response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+            await response.Body.FlushAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; its run is being cancelled.
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpResponse response, object payload)
+    {
+        await response.WriteAsync("data: " + JsonSerializer.Serialize(payload, Json) + "\n\n", response.HttpContext.RequestAborted);
+        await response.Body.FlushAsync(response.HttpContext.RequestAborted);
+    }
+
+    private async Task<(string? Reasoning, string Content, IReadOnlyList<ToolCall> Calls)> OutputAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var messages = await db.Messages.AsNoTracking().Where(m => m.RunId == runId).OrderBy(m => m.Order).ThenBy(m => m.Id).ToListAsync(cancellationToken);
+        return Output(runId, messages);
+    }
+
+    /// <summary>A run's stored output messages as an OpenAI assistant message: reasoning, answer text, tool calls.</summary>
+    public static (string? Reasoning, string Content, IReadOnlyList<ToolCall> Calls) Output(long runId, IReadOnlyList<GptOssWorkbench.Data.Conversations.Message> messages)
+    {
+        var reasoning = string.Concat(messages.Where(m => m.Channel == "analysis").Select(m => m.Content));
+        var content = string.Concat(messages.Where(m => IsAnswer(m.Channel, m.Recipient)).Select(m => m.Content));
+        return (reasoning.Length == 0 ? null : reasoning, content, ToolCalls.FromMessages(runId, messages));
+    }
+
+    /// <summary>What the user reads: the final channel, and commentary preambles that are not tool calls.</summary>
+    private static bool IsAnswer(string? channel, string? recipient) =>
+        channel is "final" or null || (channel == "commentary" && recipient is null);
+
+    private static object Usage(RunStats stats) => new
+    {
+        prompt_tokens = stats.PromptTokens,
+        completion_tokens = stats.OutputTokens,
+        total_tokens = stats.PromptTokens + stats.OutputTokens,
+        completion_tokens_details = new { reasoning_tokens = stats.ReasoningTokens },
+    };
+
+    private static string FinishReason(string? runFinish) => runFinish switch
+    {
+        "length" => "length",
+        "tool_call" => "tool_calls",
+        _ => "stop",
+    };
+
+    private bool HasWorker()
+    {
+        try
+        {
+            return jobs.GetMonitoringApi().Servers().Count > 0;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not ask the job storage for workers.");
+            return false;
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; a declared or actual larger body is refused without reading it all.</summary>
+    private static async Task<(byte[] Body, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit)
+    {
+        if (request.ContentLength > limit) return ([], true);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limit) return ([], true);
+        }
+        return (buffer.ToArray(), false);
+    }
+}
