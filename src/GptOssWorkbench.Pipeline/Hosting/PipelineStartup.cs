@@ -2,6 +2,7 @@ namespace GptOssWorkbench.Pipeline.Hosting;
 
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,21 +12,28 @@ using Microsoft.Extensions.Options;
 /// is none, and recovers runs a crash left behind. Failures are logged, not thrown, so the host still serves its
 /// health page.
 /// </summary>
-public sealed class PipelineStartup(ModelCatalog catalog, RunRecovery recovery, PipelineRole role, IOptions<PipelineOptions> options,
+public sealed class PipelineStartup(IServiceProvider services, PipelineRole role, IOptions<PipelineOptions> options,
     ILogger<PipelineStartup> logger) : IHostedService
 {
     private Task background = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Resolved here, inside the try: building the database options can already fail (a data folder that is a file),
+        // and that must be reported, not crash the host.
+        ModelCatalog catalog;
+        RunRecovery recovery;
         try
         {
+            catalog = services.GetRequiredService<ModelCatalog>();
+            recovery = services.GetRequiredService<RunRecovery>();
             // Fast (reads config.json headers): done before the host serves, so configured models are listed at once.
             await catalog.RegisterConfiguredAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogError(e, "Registering the configured models failed: {Error}", e.Message);
+            return;
         }
         // Slow parts (writing the demo model's random weights, re-enqueueing many runs) must not hold up the start of
         // the other hosted services (the Hangfire server) or the web server.
