@@ -15,5 +15,7 @@ public static class CliCommands
         yield return RenderCommand.Create();
         yield return ParseCommand.Create();
         yield return ChatCommand.Create();
+        yield return TrainDemoCommand.Create();
+        yield return EvalDemoCommand.Create();
     }
 }
