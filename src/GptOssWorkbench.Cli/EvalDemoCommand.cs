@@ -52,7 +52,7 @@ public static class EvalDemoCommand
                     byEffort,
                     byFamily,
                     seconds = clock.Elapsed.TotalSeconds,
-                }));
+                }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                 return 0;
             }
         }));
