@@ -133,10 +133,9 @@ public sealed class DemoTrainer(DemoTrainingOptions options)
     public static Tensor Loss(TrainableGptOss model, Tensor inputs, Tensor targets, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var logits = model.Forward(inputs, forLoss: true);
-        var perToken = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), targets.view(-1), reduction: nn.Reduction.None);
-        var maskFlat = mask.view(-1);
-        return ((perToken * maskFlat).sum() / maskFlat.sum()).MoveToOuterDisposeScope();
+        var scored = mask.view(-1).nonzero().view(-1);
+        var logits = model.Forward(inputs, forLoss: true, scoredRows: scored);
+        return nn.functional.cross_entropy(logits, targets.view(-1).index_select(0, scored)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Linear warm-up over the first steps, then cosine decay over the remaining <paramref name="fraction"/> of the run.</summary>
