@@ -9,6 +9,10 @@ public static class DemoModelConfig
 {
     public const string ModelName = "gpt-oss-nano";
 
+    /// <summary>One line for model lists (e.g. the Models page).</summary>
+    public const string Description =
+        "Demo: a ~0.6M-parameter model with the exact gpt-oss architecture, trained by this project to solve arithmetic word problems with harmony reasoning (low/medium/high effort). Not a real gpt-oss model.";
+
     public static ModelConfig Nano { get; } = new()
     {
         NumLayers = 4,
