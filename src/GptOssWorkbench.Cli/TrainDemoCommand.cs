@@ -7,12 +7,14 @@ using GptOssWorkbench.Engine.DemoModel;
 
 /// <summary>
 /// `gptoss train-demo`: trains gpt-oss-nano on generated arithmetic problems and writes OUT/gpt-oss-nano.bin.gz (the
-/// compact artifact, also saved every few hundred steps) and OUT/model (the expanded HF MXFP4 checkpoint).
+/// compact artifact, also saved every few hundred steps), OUT/model (the expanded HF MXFP4 checkpoint) and
+/// OUT/model-bf16-experts (the same weights with unquantized bf16 experts, for measuring the cost of MXFP4).
 /// </summary>
 public static class TrainDemoCommand
 {
     public const string ArtifactFileName = "gpt-oss-nano.bin.gz";
     public const string ModelFolderName = "model";
+    public const string UnquantizedFolderName = "model-bf16-experts";
 
     public static Command Create()
     {
@@ -53,6 +55,8 @@ public static class TrainDemoCommand
             Console.Error.WriteLine($"{model.ParameterCount} trainable parameters");
             DemoArtifact.Write(model, artifact);
             var checkpoint = DemoModelInstaller.EnsureExpanded(artifact, Path.Combine(directory, ModelFolderName));
+            // The same weights before MXFP4, so eval-demo can show what quantization costs.
+            DemoArtifact.WriteUnquantizedCheckpoint(model, Path.Combine(directory, UnquantizedFolderName));
             Console.WriteLine($"Trained up to {stepCount} steps in {clock.Elapsed.TotalMinutes:F1} min; artifact {artifact} ({new FileInfo(artifact).Length / 1e6:F2} MB), checkpoint {checkpoint}");
             Console.WriteLine(JsonSerializer.Serialize(new { artifact, checkpoint, steps = stepCount, seconds = clock.Elapsed.TotalSeconds, artifactBytes = new FileInfo(artifact).Length }));
             return 0;

@@ -1,9 +1,11 @@
 namespace GptOssWorkbench.Engine.DemoModel;
 
 using System.IO.Compression;
+using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Engine.Model;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Engine.Weights.Safetensors;
+using GptOssWorkbench.Engine.Weights.Synthetic;
 using static TorchSharp.torch;
 
 /// <summary>
@@ -76,6 +78,47 @@ public static class DemoArtifact
         {
             File.Delete(raw);
         }
+    }
+
+    /// <summary>
+    /// Writes the model as a full checkpoint with bf16 experts (HF layout D, no MXFP4), the reference for measuring
+    /// what quantization costs. Not shipped: 4× larger experts and no compact form.
+    /// </summary>
+    public static void WriteUnquantizedCheckpoint(TrainableGptOss model, string directory)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var c = model.Config with { VocabSize = HarmonyTokens.VocabularySize };
+        var fullToReduced = model.Vocabulary.FullToReduced();
+        var tensors = new List<PendingTensor>
+        {
+            PendingTensor.Of(TensorNames.Hf.Embedding, model.FoldedEmbedding().to(bfloat16).index_select(0, fullToReduced)),
+            PendingTensor.Of(TensorNames.Hf.FinalNorm, model.FinalNorm.to(bfloat16)),
+            PendingTensor.Of(TensorNames.Hf.Unembedding, model.Unembedding.to(bfloat16).index_select(0, fullToReduced)),
+        };
+        for (int n = 0; n < c.NumLayers; n++)
+        {
+            var l = model.Layers[n];
+            void Bf16(string name, Tensor t) => tensors.Add(PendingTensor.Of(name, t.to(bfloat16)));
+            Bf16(TensorNames.Hf.AttentionNorm(n), l.AttentionNorm);
+            foreach (var (projection, weight, bias) in new[] { ("q", l.QueryWeight, l.QueryBias), ("k", l.KeyWeight, l.KeyBias), ("v", l.ValueWeight, l.ValueBias), ("o", l.OutputWeight, l.OutputBias) })
+            {
+                Bf16(TensorNames.Hf.Attention(n, projection, "weight"), weight);
+                Bf16(TensorNames.Hf.Attention(n, projection, "bias"), bias);
+            }
+            Bf16(TensorNames.Hf.Sinks(n), l.Sinks);
+            Bf16(TensorNames.Hf.MlpNorm(n), l.MlpNorm);
+            Bf16(TensorNames.Hf.Router(n, "weight"), l.RouterWeight);
+            Bf16(TensorNames.Hf.Router(n, "bias"), l.RouterBias);
+            // Layout D stores experts input-major: [E, in, out].
+            Bf16(TensorNames.Hf.Experts(n, "gate_up_proj"), l.GateUpWeight.transpose(1, 2));
+            Bf16(TensorNames.Hf.Experts(n, "gate_up_proj_bias"), l.GateUpBias);
+            Bf16(TensorNames.Hf.Experts(n, "down_proj"), l.DownWeight.transpose(1, 2));
+            Bf16(TensorNames.Hf.Experts(n, "down_proj_bias"), l.DownBias);
+        }
+        Directory.CreateDirectory(directory);
+        SafetensorsWriter.Write(Path.Combine(directory, TensorNames.Hf.SingleFile), tensors);
+        ConfigFileWriter.Write(directory, c, CheckpointLayout.HfBf16);
     }
 
     /// <summary>The dimensions stored in the artifact, in this order.</summary>

@@ -178,9 +178,10 @@ public sealed class TrainableGptOss : IDisposable
 
     /// <summary>
     /// Replaces every weight by the value the exported checkpoint will hold: bf16-rounded tensors, MXFP4 experts, and
-    /// the embedding folded (digit vectors zeroed). Afterwards this model and the engine on the export compute the same.
+    /// the embedding folded (digit vectors zeroed); with <paramref name="quantizeExperts"/> false the experts are only
+    /// rounded to bf16, as in the unquantized export. Afterwards this model and the engine on the export compute the same.
     /// </summary>
-    public void SnapToExportPrecision()
+    public void SnapToExportPrecision(bool quantizeExperts = true)
     {
         using var noGrad = no_grad();
         Embedding.copy_(Bf16(FoldedEmbedding()));
@@ -190,7 +191,7 @@ public sealed class TrainableGptOss : IDisposable
         {
             foreach (var p in layer.All())
             {
-                if (ReferenceEquals(p, layer.GateUpWeight) || ReferenceEquals(p, layer.DownWeight)) p.copy_(Mxfp4Quantizer.RoundTrip(p));
+                if (quantizeExperts && (ReferenceEquals(p, layer.GateUpWeight) || ReferenceEquals(p, layer.DownWeight))) p.copy_(Mxfp4Quantizer.RoundTrip(p));
                 else p.copy_(Bf16(p));
             }
         }

@@ -32,14 +32,24 @@ public class TrainableModelTests
         return tokens;
     }
 
-    [Fact]
-    public void Exported_checkpoint_run_by_the_engine_gives_the_trainable_models_logits()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Exported_checkpoint_run_by_the_engine_gives_the_trainable_models_logits(bool mxfp4)
     {
         using var temp = new TempDirectory();
         using var model = PerturbedModel(seed: 3);
-        model.SnapToExportPrecision();
-        DemoArtifact.Write(model, temp.Sub("nano.bin.gz"));
-        var directory = DemoModelInstaller.EnsureExpanded(temp.Sub("nano.bin.gz"), temp.Sub("model"));
+        model.SnapToExportPrecision(quantizeExperts: mxfp4);
+        var directory = temp.Sub("model");
+        if (mxfp4)
+        {
+            DemoArtifact.Write(model, temp.Sub("nano.bin.gz"));
+            DemoModelInstaller.EnsureExpanded(temp.Sub("nano.bin.gz"), directory);
+        }
+        else
+        {
+            DemoArtifact.WriteUnquantizedCheckpoint(model, directory);
+        }
 
         var tokens = LongSequence();
         var vocabulary = Vocabulary.Value;
@@ -56,7 +66,7 @@ public class TrainableModelTests
 
         using var weights = CheckpointLoader.Load(directory);
         Assert.Equal(HarmonyTokens.VocabularySize, weights.Config.VocabSize);
-        Assert.True(weights.Layers[0].Experts.IsPacked, "experts must be MXFP4");
+        Assert.Equal(mxfp4, weights.Layers[0].Experts.IsPacked);
         using var engine = new GptOssModel(weights, new EngineOptions { Dtype = ComputePrecision.Float32, Threads = 1 });
         var actual = engine.ScoreAllPositions(tokens);
 
