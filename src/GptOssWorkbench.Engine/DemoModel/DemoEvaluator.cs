@@ -5,7 +5,7 @@ using GptOssWorkbench.Engine.Model;
 using GptOssWorkbench.Engine.Sampling;
 
 /// <summary>The outcome of one evaluated problem.</summary>
-public sealed record DemoEvaluationItem(DemoTaskFamily Family, ReasoningEffort Effort, string Question, string Expected, string? Final, bool WellFormed, int ReasoningTokens)
+public sealed record DemoEvaluationItem(DemoTaskFamily Family, ReasoningEffort Effort, string Question, string Expected, string? Final, bool WellFormed, int ReasoningTokens, string? Analysis = null)
 {
     public bool Exact => WellFormed && Final == Expected;
 }
@@ -62,7 +62,8 @@ public sealed class DemoEvaluator(GptOssModel model)
             && tokens.Count > 0 && tokens[^1] == HarmonyTokens.Return
             && parser.Warnings.Count == 0;
         var final = messages.LastOrDefault(m => m.Channel == Channels.Final)?.Text.Trim();
-        return new DemoEvaluationItem(problem.Family, problem.Effort, problem.Question, problem.Answer, final, wellFormed, AnalysisTokens(tokens));
+        var analysis = messages.FirstOrDefault(m => m.Channel == Channels.Analysis)?.Text;
+        return new DemoEvaluationItem(problem.Family, problem.Effort, problem.Question, problem.Answer, final, wellFormed, AnalysisTokens(tokens), analysis);
     }
 
     /// <summary>Tokens of the first analysis message's content (between its &lt;|message|&gt; and &lt;|end|&gt;).</summary>
