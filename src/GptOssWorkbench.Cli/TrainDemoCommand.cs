@@ -24,11 +24,12 @@ public static class TrainDemoCommand
         var threads = new Option<int>("--threads") { Description = "libtorch CPU threads (0 = libtorch's default)", DefaultValueFactory = _ => 0 };
         var learningRate = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 4e-3 };
         var minutes = new Option<double>("--minutes") { Description = "Wall-time budget: the schedule ends and training stops when it is used up (0 = none)", DefaultValueFactory = _ => 0 };
+        var resume = new Option<string?>("--resume") { Description = "Continue training from this artifact (.bin.gz), e.g. a snapshot or the shipped model" };
         var logEvery = new Option<int>("--log-every") { Description = "Print progress every N steps", DefaultValueFactory = _ => 25 };
         var snapshotEvery = new Option<int>("--snapshot-every") { Description = "Write the artifact every N steps (0 = only at the end)", DefaultValueFactory = _ => 250 };
 
         var command = new Command("train-demo", "Train the gpt-oss-nano demo model (CPU) and write its artifact and checkpoint");
-        foreach (var option in new Option[] { output, steps, seed, threads, learningRate, snapshotEvery, logEvery, minutes }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, steps, seed, threads, learningRate, snapshotEvery, logEvery, minutes, resume }) command.Options.Add(option);
         command.SetAction(parse => ModelCommandOptions.Guard("train-demo", () =>
         {
             var directory = Path.GetFullPath(parse.GetValue(output)!);
@@ -37,7 +38,9 @@ public static class TrainDemoCommand
             Directory.CreateDirectory(directory);
             var artifact = Path.Combine(directory, ArtifactFileName);
             var clock = Stopwatch.StartNew();
-            var vocabulary = DemoVocabulary.ForTasks();
+            var resumeFrom = parse.GetValue(resume);
+            var start = resumeFrom is null ? null : DemoArtifact.ReadTrainable(resumeFrom);
+            var vocabulary = start?.Vocabulary ?? DemoVocabulary.ForTasks();
             var options = new DemoTrainingOptions { Steps = stepCount, Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), LearningRate = parse.GetValue(learningRate), LogEvery = parse.GetValue(logEvery),
                 TimeBudget = parse.GetValue(minutes) > 0 ? TimeSpan.FromMinutes(parse.GetValue(minutes)) : null };
             var trainer = new DemoTrainer(options)
@@ -51,7 +54,7 @@ public static class TrainDemoCommand
                 },
             };
             Console.Error.WriteLine($"vocabulary {vocabulary.Size} rows ({vocabulary.UsedIds.Count} used ids)");
-            using var model = trainer.Train(vocabulary);
+            using var model = trainer.Train(vocabulary, start: start);
             Console.Error.WriteLine($"{model.ParameterCount} trainable parameters");
             DemoArtifact.Write(model, artifact);
             var checkpoint = DemoModelInstaller.EnsureExpanded(artifact, Path.Combine(directory, ModelFolderName));

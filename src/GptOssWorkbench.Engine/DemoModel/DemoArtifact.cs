@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Engine.DemoModel;
 using System.IO.Compression;
 using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Engine.Model;
+using GptOssWorkbench.Engine.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Engine.Weights.Safetensors;
 using GptOssWorkbench.Engine.Weights.Synthetic;
@@ -119,6 +120,58 @@ public static class DemoArtifact
         Directory.CreateDirectory(directory);
         SafetensorsWriter.Write(Path.Combine(directory, TensorNames.Hf.SingleFile), tensors);
         ConfigFileWriter.Write(directory, c, CheckpointLayout.HfBf16);
+    }
+
+    /// <summary>
+    /// A trainable model holding an artifact's weights (embedding already folded, digit vectors zero, experts
+    /// dequantized), to continue training from a snapshot or a shipped model.
+    /// </summary>
+    public static TrainableGptOss ReadTrainable(string path)
+    {
+        var raw = Path.Combine(Path.GetTempPath(), $"gptoss-demo-resume-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var input = File.OpenRead(path))
+            using (var gzip = new GZipStream(input, CompressionMode.Decompress))
+            using (var output = File.Create(raw))
+            {
+                gzip.CopyTo(output);
+            }
+            using var file = SafetensorsFile.Open(raw);
+            var config = ReadConfig(file);
+            using var usedIds = file.Get(UsedIdsName);
+            var model = new TrainableGptOss(config, new DemoVocabulary(usedIds.data<int>().ToArray()), seed: 0);
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            void Load(Tensor parameter, string name) => parameter.copy_(file.Get(name).to(float32));
+            Load(model.Embedding, EmbeddingName);
+            model.DigitVectors.zero_();
+            Load(model.Unembedding, UnembeddingName);
+            Load(model.FinalNorm, TensorNames.Hf.FinalNorm);
+            for (int n = 0; n < config.NumLayers; n++)
+            {
+                var l = model.Layers[n];
+                Load(l.AttentionNorm, TensorNames.Hf.AttentionNorm(n));
+                foreach (var (projection, weight, bias) in new[] { ("q", l.QueryWeight, l.QueryBias), ("k", l.KeyWeight, l.KeyBias), ("v", l.ValueWeight, l.ValueBias), ("o", l.OutputWeight, l.OutputBias) })
+                {
+                    Load(weight, TensorNames.Hf.Attention(n, projection, "weight"));
+                    Load(bias, TensorNames.Hf.Attention(n, projection, "bias"));
+                }
+                Load(l.Sinks, TensorNames.Hf.Sinks(n));
+                Load(l.MlpNorm, TensorNames.Hf.MlpNorm(n));
+                Load(l.RouterWeight, TensorNames.Hf.Router(n, "weight"));
+                Load(l.RouterBias, TensorNames.Hf.Router(n, "bias"));
+                l.GateUpWeight.copy_(Mxfp4.DequantizeRows(file.Get(TensorNames.Hf.Experts(n, "gate_up_proj_blocks")), file.Get(TensorNames.Hf.Experts(n, "gate_up_proj_scales"))));
+                Load(l.GateUpBias, TensorNames.Hf.Experts(n, "gate_up_proj_bias"));
+                l.DownWeight.copy_(Mxfp4.DequantizeRows(file.Get(TensorNames.Hf.Experts(n, "down_proj_blocks")), file.Get(TensorNames.Hf.Experts(n, "down_proj_scales"))));
+                Load(l.DownBias, TensorNames.Hf.Experts(n, "down_proj_bias"));
+            }
+            return model;
+        }
+        finally
+        {
+            File.Delete(raw);
+        }
     }
 
     /// <summary>The dimensions stored in the artifact, in this order.</summary>

@@ -49,9 +49,10 @@ public sealed class DemoTrainer(DemoTrainingOptions options)
     public int SnapshotEvery { get; init; }
     public Action<TrainableGptOss, int>? Snapshot { get; init; }
 
-    public TrainableGptOss Train(DemoVocabulary vocabulary, CancellationToken cancellationToken = default)
+    /// <summary>Trains a fresh model, or continues <paramref name="start"/> (which the trainer then owns).</summary>
+    public TrainableGptOss Train(DemoVocabulary vocabulary, CancellationToken cancellationToken = default, TrainableGptOss? start = null)
     {
-        var model = new TrainableGptOss(DemoModelConfig.Nano, vocabulary, options.Seed);
+        var model = start ?? new TrainableGptOss(DemoModelConfig.Nano, vocabulary, options.Seed);
         try
         {
             Train(model, options.Steps, cancellationToken);

@@ -83,6 +83,23 @@ public class TrainableModelTests
     }
 
     [Fact]
+    public void An_artifact_read_back_for_more_training_computes_what_was_written()
+    {
+        using var temp = new TempDirectory();
+        using var model = PerturbedModel(seed: 9);
+        model.SnapToExportPrecision();
+        DemoArtifact.Write(model, temp.Sub("nano.bin.gz"));
+        using var resumed = DemoArtifact.ReadTrainable(temp.Sub("nano.bin.gz"));
+        Assert.Equal(model.Vocabulary.UsedIds, resumed.Vocabulary.UsedIds);
+        using var noGrad = no_grad();
+        using var ids = tensor(LongSequence().Select(t => (long)model.Vocabulary.IndexOf(t)).ToArray()).view(1, -1);
+        using var expected = model.Forward(ids);
+        using var actual = resumed.Forward(ids);
+        using var difference = (expected - actual).abs().max();
+        Assert.True(difference.item<float>() < 1e-4, $"logits differ by {difference.item<float>()}");
+    }
+
+    [Fact]
     public void Mxfp4_quantizer_output_is_decoded_by_the_engines_dequantizer_to_nearby_values()
     {
         manual_seed(1);
