@@ -17,5 +17,7 @@ public static class CliCommands
         yield return ChatCommand.Create();
         yield return BenchCommand.Create();
         yield return JobsBenchCommand.Create();
+        yield return TrainDemoCommand.Create();
+        yield return EvalDemoCommand.Create();
     }
 }

@@ -1,0 +1,80 @@
+namespace GptOssWorkbench.Engine.DemoModel;
+
+using GptOssWorkbench.Engine.Harmony;
+using GptOssWorkbench.Engine.Model;
+using GptOssWorkbench.Engine.Sampling;
+
+/// <summary>The outcome of one evaluated problem.</summary>
+public sealed record DemoEvaluationItem(DemoTaskFamily Family, ReasoningEffort Effort, string Question, string Expected, string? Final, bool WellFormed, int ReasoningTokens, string? Analysis = null)
+{
+    public bool Exact => WellFormed && Final == Expected;
+}
+
+/// <summary>Aggregates over a set of evaluated problems.</summary>
+public sealed record DemoEvaluationSummary(int Problems, double ExactPercent, double WellFormedPercent, double MeanReasoningTokens)
+{
+    public static DemoEvaluationSummary Of(IReadOnlyCollection<DemoEvaluationItem> items) => new(
+        items.Count,
+        items.Count == 0 ? 0 : 100.0 * items.Count(i => i.Exact) / items.Count,
+        items.Count == 0 ? 0 : 100.0 * items.Count(i => i.WellFormed) / items.Count,
+        items.Count == 0 ? 0 : items.Average(i => i.ReasoningTokens));
+}
+
+/// <summary>
+/// Runs held-out problems through the whole stack: harmony render → engine (greedy, stop on &lt;|return|&gt; or
+/// &lt;|call|&gt;) → streaming parser. Well-formed means exactly an analysis message then a final message, ending with
+/// &lt;|return|&gt;, without parser warnings; exact means the final text equals the true answer.
+/// </summary>
+public sealed class DemoEvaluator(GptOssModel model)
+{
+    private readonly TextGenerator generator = new(model);
+
+    public int MaxTokens { get; init; } = 400;
+
+    /// <summary>Problems drawn from a generator seeded with <paramref name="seed"/> (training uses other seeds), cycling efforts.</summary>
+    public static IReadOnlyList<DemoProblem> HeldOutProblems(int count, int seed)
+    {
+        var tasks = new DemoTaskGenerator(seed);
+        var families = Enum.GetValues<DemoTaskFamily>();
+        return [.. Enumerable.Range(0, count).Select(i => tasks.Next(families[i / 3 % families.Length], (ReasoningEffort)(i % 3)))];
+    }
+
+    public DemoEvaluationItem Evaluate(DemoProblem problem)
+    {
+        var options = new SamplingOptions
+        {
+            Temperature = 0,
+            MaxTokens = MaxTokens,
+            StopTokenIds = [HarmonyTokens.Return, HarmonyTokens.Call, HarmonyTokens.EndOfText],
+        };
+        var parser = new HarmonyStreamParser(HarmonyTokenizer.Shared);
+        var tokens = new List<int>();
+        foreach (var token in generator.Generate(problem.PromptTokens, options))
+        {
+            tokens.Add(token.Id);
+            parser.Feed(token.Id);
+        }
+        parser.Finish();
+        var messages = parser.Messages;
+        bool wellFormed = messages.Count == 2
+            && messages[0].Channel == Channels.Analysis && messages[1].Channel == Channels.Final
+            && messages.All(m => m.Role == Role.Assistant)
+            && tokens.Count > 0 && tokens[^1] == HarmonyTokens.Return
+            && parser.Warnings.Count == 0;
+        var final = messages.LastOrDefault(m => m.Channel == Channels.Final)?.Text.Trim();
+        var analysis = messages.FirstOrDefault(m => m.Channel == Channels.Analysis)?.Text;
+        return new DemoEvaluationItem(problem.Family, problem.Effort, problem.Question, problem.Answer, final, wellFormed, AnalysisTokens(tokens), analysis);
+    }
+
+    /// <summary>Tokens of the first analysis message's content (between its &lt;|message|&gt; and &lt;|end|&gt;).</summary>
+    public static int AnalysisTokens(IReadOnlyList<int> completion)
+    {
+        int start = -1;
+        for (int i = 0; i < completion.Count; i++)
+        {
+            if (start < 0 && completion[i] == HarmonyTokens.Message) start = i + 1;
+            else if (start >= 0 && (completion[i] == HarmonyTokens.End || completion[i] == HarmonyTokens.Return)) return i - start;
+        }
+        return start < 0 ? 0 : completion.Count - start;
+    }
+}
