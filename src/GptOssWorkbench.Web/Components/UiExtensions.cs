@@ -9,7 +9,10 @@ public static class UiExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddScoped<GptOssWorkbench.Web.Review.CurrentReviewer>();
+        builder.Services.AddScoped(sp => new GptOssWorkbench.Web.Review.CurrentReviewer(
+            sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<GptOssWorkbench.Data.WorkbenchDbContext>>(),
+            sp.GetService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),
+            sp.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationService>()));
     }
 
     public static void UseWorkbenchUi(this WebApplication app)

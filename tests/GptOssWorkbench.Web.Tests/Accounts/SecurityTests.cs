@@ -47,7 +47,7 @@ public sealed class SecurityTests
     public async Task Chat_completions_answer_503_when_no_worker_serves_the_queue()
     {
         const string apiKey = "automation-key-0123456789abcdef0123456789abcdef";
-        await using var host = WorkbenchHost.Start(_ => new Dictionary<string, string?>
+        await using var host = WorkbenchHost.Start(_ => new Dictionary<string, string?>(GptOssWorkbench.Web.Tests.Jobs.TinyModel.Settings())
         {
             ["Jobs:RunServerInProcess"] = "false",
             ["Auth:BootstrapApiKey"] = apiKey,

@@ -13,7 +13,7 @@ public sealed class HomePageBrowserTests(WorkbenchHostFixture host, ChromiumFixt
     public async Task Home_page_shows_engine_status_and_dark_mode_survives_a_reload()
     {
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);
-        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("viewer"));
+        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
 
         await page.GotoAsync("/");
         await page.WaitForSelectorAsync("[data-interactive=true]");

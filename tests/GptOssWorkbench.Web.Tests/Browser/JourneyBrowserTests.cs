@@ -18,6 +18,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);
         page.SetDefaultTimeout(30_000);
         await page.SetViewportSizeAsync(1400, 900);
+        // Chatting, running batches, rating and voting are reviewer actions.
+        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
         await page.GotoAsync(path);
         await page.WaitForSelectorAsync("[data-interactive=true]");
         return page;
