@@ -1,25 +1,37 @@
 namespace GptOssWorkbench.Pipeline.Models;
 
+using GptOssWorkbench.Engine.DemoModel;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Engine.Weights.Synthetic;
 
 /// <summary>
-/// The model a fresh install starts with: the "tiny" preset with random weights. It lets every page and the job
-/// pipeline work end to end with no download, but what it writes is noise, and it says so everywhere.
-/// The weights are a pure function of the seed, so any process (a worker on another machine) can recreate an
-/// identical copy (same fingerprint) instead of sharing the folder.
+/// The model a fresh install starts with, so every page and the job pipeline work with no download. When the
+/// engine ships the trained gpt-oss-nano artifact (docs/demo-model.md) that is the demo: it really reasons about
+/// small arithmetic problems. Otherwise it is the "tiny" preset with random weights, whose output is noise, and it
+/// says so everywhere. Both are pure functions of data in the build, so any process (a worker on another machine)
+/// recreates an identical copy (same fingerprint) instead of sharing the folder.
 /// </summary>
 public static class DemoModel
 {
-    public const string Name = "tiny-random-demo";
-    public const string Description = "Demo model with random weights — output is noise. Configure a real model (Models:Folders) to get answers.";
     private const long Seed = 20260101;
+
+    public static bool IsTrained => DemoModelInstaller.HasEmbeddedArtifact;
+
+    public static string Name => IsTrained ? DemoModelConfig.ModelName : "tiny-random-demo";
+
+    public static string Description => IsTrained
+        ? DemoModelConfig.Description
+        : "Demo model with random weights — output is noise. Configure a real model (Models:Folders) to get answers.";
+
+    /// <summary>Enough for the trained model's high-effort reasoning plus its answer.</summary>
+    public static int DefaultMaxTokens => IsTrained ? 256 : 64;
 
     public static string FolderIn(string modelsDirectory) => Path.Combine(modelsDirectory, Name);
 
-    /// <summary>Writes the demo checkpoint unless it is already there (written to a temp folder, then renamed, so a crash never leaves half a model).</summary>
+    /// <summary>Writes the demo checkpoint unless it is already there (staged, then renamed, so a crash never leaves half a model).</summary>
     public static string EnsureWritten(string folder)
     {
+        if (IsTrained) return DemoModelInstaller.EnsureExpanded(folder);
         if (File.Exists(Path.Combine(folder, "config.json"))) return folder;
         var parent = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         Directory.CreateDirectory(parent);

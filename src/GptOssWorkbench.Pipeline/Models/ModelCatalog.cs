@@ -128,7 +128,7 @@ public sealed class ModelCatalog(
         var demoFolder = DemoModel.EnsureWritten(DemoFolder());
         try
         {
-            await RegisterAsync(DemoModel.Name, demoFolder, new ModelDefaults { MaxTokens = 64 }, null, isDemo: true, cancellationToken);
+            await RegisterAsync(DemoModel.Name, demoFolder, new ModelDefaults { MaxTokens = DemoModel.DefaultMaxTokens }, null, isDemo: true, cancellationToken);
             logger.LogWarning("No model configured: created {Name} in {Folder}. {Description}", DemoModel.Name, demoFolder, DemoModel.Description);
         }
         catch (Exception e) when (e is DbUpdateException or ArgumentException)

@@ -34,12 +34,12 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         var page = await OpenAsync("/chat");
 
         await page.GetByTestId("chat-settings-toggle").ClickAsync();
-        await page.GetByTestId("chat-max-tokens").FillAsync("40");
+        await page.GetByTestId("chat-max-tokens").FillAsync("160");
         await page.GetByTestId("chat-input").FillAsync("What is 17 * 3? Think step by step.");
         await page.GetByTestId("chat-send").ClickAsync();
 
         await Expect(page.GetByTestId("chat-user")).ToContainTextAsync("What is 17 * 3?");
-        // The assistant's text fills in while the run streams (the demo model writes noise, but it streams).
+        // The trained demo model reasons (analysis) before it answers; the text fills in while the run streams.
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=chat-assistant]')].some(e => e.innerText.trim().length > 20)");
         await Expect(page.GetByTestId("run-stats")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("run-stats")).ToContainTextAsync("output");
@@ -157,7 +157,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     {
         var page = await OpenAsync("/models");
 
-        await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync("tiny-random-demo");
+        await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync(GptOssWorkbench.Pipeline.Models.DemoModel.Name);
         await Expect(page.GetByTestId("model-facts").First).ToContainTextAsync("fingerprint");
         await Expect(page.GetByTestId("model-params").First).ToContainTextAsync("layers");
 

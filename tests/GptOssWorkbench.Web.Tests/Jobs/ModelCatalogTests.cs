@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 public sealed class ModelCatalogTests
 {
     [Fact]
-    public async Task With_no_model_configured_a_labelled_random_weight_demo_model_is_created_and_runs()
+    public async Task With_no_model_configured_the_labelled_trained_demo_model_is_installed_and_runs()
     {
         await using var host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Models:CreateDemoModel"] = "true" });
         var catalog = host.Services.GetRequiredService<ModelCatalog>();
@@ -25,8 +25,11 @@ public sealed class ModelCatalogTests
 
         Assert.NotNull(demo);
         Assert.True(demo.IsDemo);
-        Assert.Contains("random weights", demo.Description);
-        Assert.Contains("noise", demo.Description);
+        // This build ships the trained gpt-oss-nano artifact, so that is the demo, and it says it is a demo.
+        Assert.True(GptOssWorkbench.Engine.DemoModel.DemoModelInstaller.HasEmbeddedArtifact);
+        Assert.Equal("gpt-oss-nano", demo.Name);
+        Assert.Contains("Demo", demo.Description);
+        Assert.Contains("Not a real gpt-oss model", demo.Description);
         Assert.StartsWith(host.DataDirectory, demo.FolderPath);
         Assert.Equal(CheckpointLoader.Inspect(demo.FolderPath).Fingerprint, demo.WeightsFingerprint);
         Assert.Equal(demo.Name, (await catalog.DefaultModelAsync())!.Name);
