@@ -40,16 +40,7 @@ public static class DemoArtifact
         {
             var l = model.Layers[n];
             void Bf16(string name, Tensor t) => tensors.Add(PendingTensor.Of(name, t.to(bfloat16)));
-            Bf16(TensorNames.Hf.AttentionNorm(n), l.AttentionNorm);
-            foreach (var (projection, weight, bias) in new[] { ("q", l.QueryWeight, l.QueryBias), ("k", l.KeyWeight, l.KeyBias), ("v", l.ValueWeight, l.ValueBias), ("o", l.OutputWeight, l.OutputBias) })
-            {
-                Bf16(TensorNames.Hf.Attention(n, projection, "weight"), weight);
-                Bf16(TensorNames.Hf.Attention(n, projection, "bias"), bias);
-            }
-            Bf16(TensorNames.Hf.Sinks(n), l.Sinks);
-            Bf16(TensorNames.Hf.MlpNorm(n), l.MlpNorm);
-            Bf16(TensorNames.Hf.Router(n, "weight"), l.RouterWeight);
-            Bf16(TensorNames.Hf.Router(n, "bias"), l.RouterBias);
+            AddNonExpertLayerTensors(tensors, n, l);
             var (gateUpBlocks, gateUpScales) = Mxfp4Quantizer.Quantize(l.GateUpWeight);
             var (downBlocks, downScales) = Mxfp4Quantizer.Quantize(l.DownWeight);
             tensors.Add(PendingTensor.Of(TensorNames.Hf.Experts(n, "gate_up_proj_blocks"), gateUpBlocks));
@@ -101,16 +92,7 @@ public static class DemoArtifact
         {
             var l = model.Layers[n];
             void Bf16(string name, Tensor t) => tensors.Add(PendingTensor.Of(name, t.to(bfloat16)));
-            Bf16(TensorNames.Hf.AttentionNorm(n), l.AttentionNorm);
-            foreach (var (projection, weight, bias) in new[] { ("q", l.QueryWeight, l.QueryBias), ("k", l.KeyWeight, l.KeyBias), ("v", l.ValueWeight, l.ValueBias), ("o", l.OutputWeight, l.OutputBias) })
-            {
-                Bf16(TensorNames.Hf.Attention(n, projection, "weight"), weight);
-                Bf16(TensorNames.Hf.Attention(n, projection, "bias"), bias);
-            }
-            Bf16(TensorNames.Hf.Sinks(n), l.Sinks);
-            Bf16(TensorNames.Hf.MlpNorm(n), l.MlpNorm);
-            Bf16(TensorNames.Hf.Router(n, "weight"), l.RouterWeight);
-            Bf16(TensorNames.Hf.Router(n, "bias"), l.RouterBias);
+            AddNonExpertLayerTensors(tensors, n, l);
             // Layout D stores experts input-major: [E, in, out].
             Bf16(TensorNames.Hf.Experts(n, "gate_up_proj"), l.GateUpWeight.transpose(1, 2));
             Bf16(TensorNames.Hf.Experts(n, "gate_up_proj_bias"), l.GateUpBias);
@@ -175,6 +157,22 @@ public static class DemoArtifact
     }
 
     /// <summary>The dimensions stored in the artifact, in this order.</summary>
+    /// <summary>The bf16 tensors of layer <paramref name="n"/> that every export writes alike: norms, attention, sinks, router.</summary>
+    private static void AddNonExpertLayerTensors(List<PendingTensor> tensors, int n, TrainableLayer l)
+    {
+        void Bf16(string name, Tensor t) => tensors.Add(PendingTensor.Of(name, t.to(bfloat16)));
+        Bf16(TensorNames.Hf.AttentionNorm(n), l.AttentionNorm);
+        foreach (var (projection, weight, bias) in new[] { ("q", l.QueryWeight, l.QueryBias), ("k", l.KeyWeight, l.KeyBias), ("v", l.ValueWeight, l.ValueBias), ("o", l.OutputWeight, l.OutputBias) })
+        {
+            Bf16(TensorNames.Hf.Attention(n, projection, "weight"), weight);
+            Bf16(TensorNames.Hf.Attention(n, projection, "bias"), bias);
+        }
+        Bf16(TensorNames.Hf.Sinks(n), l.Sinks);
+        Bf16(TensorNames.Hf.MlpNorm(n), l.MlpNorm);
+        Bf16(TensorNames.Hf.Router(n, "weight"), l.RouterWeight);
+        Bf16(TensorNames.Hf.Router(n, "bias"), l.RouterBias);
+    }
+
     private static int[] ConfigVector(ModelConfig c) =>
         [c.NumLayers, c.NumExperts, c.ExpertsPerToken, c.HiddenSize, c.IntermediateSize, c.HeadDim, c.NumAttentionHeads, c.NumKeyValueHeads, c.SlidingWindow];
 
