@@ -45,9 +45,10 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         await Until(() => monitoring.Servers().Count == 2, 60, () => $"workers did not register.\nw1:\n{first.Log()}\nw2:\n{second.Log()}");
 
         using var recorder = new PipelineWaits.Recorder(web.Services);
-        var prompts = string.Join("\n", Enumerable.Range(1, 10).Select(i => $"question {i}"));
+        // More items than the two workers' job slots, so w1 keeps starting new ones after its first finish.
+        var prompts = string.Join("\n", Enumerable.Range(1, 40).Select(i => $"question {i}"));
         var batch = await web.Services.GetRequiredService<BatchService>().ImportAsync(
-            new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + prompts + "\n")), "ten.csv",
+            new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + prompts + "\n")), "forty.csv",
             new BatchImportRequest { Name = "distributed", Matrix = new BatchMatrix { Models = [TinyModel.Name] } }, new BatchRunOptions(MaxTokens: 12));
 
         var factory = web.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
@@ -74,7 +75,7 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
             () => $"batch did not complete: {progress.GetProgressAsync(batch.Id).Result}\nw2:\n{second.Log()}");
 
         var runs = await RunsAsync();
-        Assert.Equal(10, runs.Count);
+        Assert.Equal(40, runs.Count);
         Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
         Assert.All(runs, r => Assert.Equal(r.OutputTokens, r.Messages.Sum(m => m.TokenCount)));
         Assert.All(runs, r => Assert.Equal(r.Messages.Count, r.Messages.Select(m => m.Order).Distinct().Count()));
@@ -96,8 +97,8 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         }
         await using (var db = await factory.CreateDbContextAsync())
         {
-            Assert.Equal(10, await db.BatchItems.CountAsync(i => i.BatchJobId == batch.Id));
-            Assert.Equal(10, await db.Runs.Where(r => r.BatchJobId == batch.Id).Select(r => r.BatchItemId).Distinct().CountAsync());
+            Assert.Equal(40, await db.BatchItems.CountAsync(i => i.BatchJobId == batch.Id));
+            Assert.Equal(40, await db.Runs.Where(r => r.BatchJobId == batch.Id).Select(r => r.BatchItemId).Distinct().CountAsync());
         }
 
         // Live updates crossed from the worker processes to the web process (LISTEN/NOTIFY).
