@@ -27,3 +27,20 @@ window.workbench = {
         setTimeout(() => URL.revokeObjectURL(url), 1000);
     },
 };
+
+// Copy buttons on markdown code blocks. The blocks are server-rendered HTML (no Blazor handler per button), so one
+// delegated listener serves all of them, including blocks rendered after this script ran.
+document.addEventListener('click', async (event) => {
+    const button = event.target instanceof Element ? event.target.closest('.code-copy') : null;
+    if (!button) return;
+    const code = button.parentElement?.querySelector('code');
+    if (!code) return;
+    try {
+        await navigator.clipboard.writeText(code.innerText);
+        button.textContent = 'Copied';
+        button.dataset.copied = 'true';
+    } catch {
+        button.textContent = 'Copy failed';
+    }
+    setTimeout(() => { button.textContent = 'Copy'; delete button.dataset.copied; }, 1500);
+});

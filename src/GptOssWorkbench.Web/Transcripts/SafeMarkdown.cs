@@ -1,6 +1,8 @@
 namespace GptOssWorkbench.Web.Transcripts;
 
 using Markdig;
+using Markdig.Renderers;
+using Markdig.Renderers.Html;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
@@ -8,6 +10,7 @@ using Markdig.Syntax.Inlines;
 /// Markdown to HTML for model and user text. Model output is untrusted: raw HTML is disabled (Markdig then
 /// escapes it as text), only a few extensions that cannot emit attributes are on (no generic attributes),
 /// and links or images with a scheme other than http, https or mailto lose their URL (no javascript:).
+/// Code blocks are highlighted by <see cref="HighlightedCodeBlockRenderer"/> (encoded tokens in class-only spans).
 /// </summary>
 public static class SafeMarkdown
 {
@@ -32,7 +35,13 @@ public static class SafeMarkdown
             if (!IsSafeUrl(autolink.Url))
                 autolink.Url = "#";
         }
-        return document.ToHtml(Pipeline);
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer);
+        Pipeline.Setup(renderer);
+        renderer.ObjectRenderers.ReplaceOrAdd<CodeBlockRenderer>(new HighlightedCodeBlockRenderer());
+        renderer.Render(document);
+        writer.Flush();
+        return writer.ToString();
     }
 
     private static bool IsSafeUrl(string? url)

@@ -7,32 +7,16 @@ using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Data.Workspaces;
 using GptOssWorkbench.Web.Compare;
 using GptOssWorkbench.Web.Review;
-using GptOssWorkbench.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
-public sealed class ComparePagesTests : WorkbenchComponentTest
+public sealed class ComparePagesTests : DatabaseComponentTest
 {
-    private readonly TestDatabase _db = new();
-
-    public ComparePagesTests()
-    {
-        Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(_db);
-        Services.AddScoped<CurrentReviewer>();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        _db.Dispose();
-    }
-
     [Fact]
     public async Task Blind_vote_hides_models_stores_the_vote_about_runs_and_reveals_afterwards()
     {
-        var big = _db.AddRun("Capital of France?", "r", "It is **Paris**.", model: "big", effort: ReasoningEffort.High);
-        var small = _db.AddRun("Capital of France?", "r", "Maybe Lyon.", model: "small", effort: ReasoningEffort.Low);
-        _db.AddRun("Lonely prompt", "r", "only one contestant", model: "big");
+        var big = Db.AddRun("Capital of France?", "r", "It is **Paris**.", model: "big", effort: ReasoningEffort.High);
+        var small = Db.AddRun("Capital of France?", "r", "Maybe Lyon.", model: "small", effort: ReasoningEffort.Low);
+        Db.AddRun("Lonely prompt", "r", "only one contestant", model: "big");
 
         var cut = Render<BlindVote>(p => p.Add(c => c.Random, new Random(3)));
         cut.WaitForElement("[data-testid=vote-a]");
@@ -45,7 +29,7 @@ public sealed class ComparePagesTests : WorkbenchComponentTest
         cut.WaitForElement("[data-testid=vote-recorded]");
         Assert.Equal(leftIsBig ? "big · high" : "small · low", cut.Find("[data-testid=reveal-A]").TextContent);
 
-        await using var db = _db.CreateDbContext();
+        await using var db = Db.CreateDbContext();
         var comparison = await db.PairwiseComparisons.SingleAsync();
         var winner = comparison.Vote == ComparisonVote.A ? comparison.RunAId : comparison.RunBId;
         Assert.Equal(leftIsBig ? big.Id : small.Id, winner);
@@ -56,16 +40,16 @@ public sealed class ComparePagesTests : WorkbenchComponentTest
     [Fact]
     public async Task Leaderboard_ranks_the_voted_winner_first_with_vote_counts_and_average_ratings()
     {
-        var reviewer = await new CurrentReviewer(_db).GetUserIdAsync();
+        var reviewer = await new CurrentReviewer(Db).GetUserIdAsync();
         for (var i = 0; i < 3; i++)
         {
-            var good = _db.AddRun($"q{i}", "r", "good", model: "big", effort: ReasoningEffort.High);
-            var weak = _db.AddRun($"q{i}", "r", "weak", model: "small", effort: ReasoningEffort.Low);
-            await using var db = _db.CreateDbContext();
+            var good = Db.AddRun($"q{i}", "r", "good", model: "big", effort: ReasoningEffort.High);
+            var weak = Db.AddRun($"q{i}", "r", "weak", model: "small", effort: ReasoningEffort.Low);
+            await using var db = Db.CreateDbContext();
             db.PairwiseComparisons.Add(new PairwiseComparison { RunAId = weak.Id, RunBId = good.Id, RunAShownLeft = true, Vote = ComparisonVote.B, VoterUserId = reviewer, CreatedAt = DateTime.UtcNow, VotedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
-            await ReviewActions.SaveRatingAsync(_db, good.Id, reviewer, 4, 5, []);
-            await ReviewActions.SaveRatingAsync(_db, weak.Id, reviewer, 2, 1 + i, []);
+            await ReviewActions.SaveRatingAsync(Db, good.Id, reviewer, 4, 5, []);
+            await ReviewActions.SaveRatingAsync(Db, weak.Id, reviewer, 2, 1 + i, []);
         }
 
         var cut = Render<LeaderboardView>();
@@ -81,23 +65,23 @@ public sealed class ComparePagesTests : WorkbenchComponentTest
     [Fact]
     public async Task Agreement_per_batch_uses_kappa_for_two_reviewers()
     {
-        var batch = _db.AddBatch("agree");
-        await using (var db = _db.CreateDbContext())
+        var batch = Db.AddBatch("agree");
+        await using (var db = Db.CreateDbContext())
         {
             db.Users.Add(new User { Id = "second", Name = "Second", Email = "s@x", CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
-        var first = await new CurrentReviewer(_db).GetUserIdAsync();
+        var first = await new CurrentReviewer(Db).GetUserIdAsync();
         // Answer scores (first, second): (5,5) (1,1) (5,1) (1,1): p_o = 0.75, p_e = 0.5·0.25 + 0.5·0.75 = 0.5, kappa = 0.5.
         (int, int)[] answers = [(5, 5), (1, 1), (5, 1), (1, 1)];
         foreach (var (a, b) in answers)
         {
-            var run = _db.AddRun("p", "r", "a", batchId: batch);
-            await ReviewActions.SaveRatingAsync(_db, run.Id, first, null, a, []);
-            await ReviewActions.SaveRatingAsync(_db, run.Id, "second", null, b, []);
+            var run = Db.AddRun("p", "r", "a", batchId: batch);
+            await ReviewActions.SaveRatingAsync(Db, run.Id, first, null, a, []);
+            await ReviewActions.SaveRatingAsync(Db, run.Id, "second", null, b, []);
         }
 
-        var rows = await AgreementReport.LoadAsync(_db);
+        var rows = await AgreementReport.LoadAsync(Db);
 
         var row = Assert.Single(rows);
         Assert.Equal((2, 4), (row.Raters, row.SharedRuns));

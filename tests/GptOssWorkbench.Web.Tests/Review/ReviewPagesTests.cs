@@ -3,31 +3,15 @@ namespace GptOssWorkbench.Web.Tests.Review;
 using Bunit;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Web.Review;
-using GptOssWorkbench.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
-public sealed class ReviewPagesTests : WorkbenchComponentTest
+public sealed class ReviewPagesTests : DatabaseComponentTest
 {
-    private readonly TestDatabase _db = new();
-
-    public ReviewPagesTests()
-    {
-        Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(_db);
-        Services.AddScoped<CurrentReviewer>();
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        _db.Dispose();
-    }
-
     [Fact]
     public async Task Transcript_page_saves_a_rating_with_labels_a_tag_and_a_comment()
     {
-        var run = _db.AddRun("2+2?", "Two plus two is four.", "**4**");
+        var run = Db.AddRun("2+2?", "Two plus two is four.", "**4**");
         var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, run.Id));
         cut.WaitForElement("[data-testid=rating-editor]");
 
@@ -45,7 +29,7 @@ public sealed class ReviewPagesTests : WorkbenchComponentTest
         cut.Find("[data-testid=add-comment]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Clean <em>answer</em>", cut.Find("[data-testid=comment]").TextContent));
 
-        await using var db = _db.CreateDbContext();
+        await using var db = Db.CreateDbContext();
         var rating = await db.Ratings.SingleAsync();
         Assert.Equal((4, 5), (rating.ReasoningScore!.Value, rating.AnswerScore!.Value));
         Assert.Equal(["correct"], rating.Labels);
@@ -63,10 +47,10 @@ public sealed class ReviewPagesTests : WorkbenchComponentTest
     [Fact]
     public async Task Review_queue_rates_with_the_keyboard_and_walks_through_unrated_runs_in_batch_order()
     {
-        var batch = _db.AddBatch("quiz");
-        var first = _db.AddRun("first", "r1", "a1", batchId: batch);
-        var second = _db.AddRun("second", "r2", "a2", batchId: batch);
-        _db.AddRun("still running", "r3", "", batchId: batch, status: GptOssWorkbench.Data.Runs.RunStatus.Running);
+        var batch = Db.AddBatch("quiz");
+        var first = Db.AddRun("first", "r1", "a1", batchId: batch);
+        var second = Db.AddRun("second", "r2", "a2", batchId: batch);
+        Db.AddRun("still running", "r3", "", batchId: batch, status: GptOssWorkbench.Data.Runs.RunStatus.Running);
         var cut = Render<ReviewQueuePage>(p => p.Add(c => c.BatchId, batch));
         cut.WaitForAssertion(() => Assert.Equal("2 left", cut.Find("[data-testid=queue-remaining]").TextContent));
         Assert.Contains("first", cut.Find("[data-testid=transcript]").TextContent);
@@ -85,7 +69,7 @@ public sealed class ReviewPagesTests : WorkbenchComponentTest
         cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "s", Code = "KeyS" });
         cut.WaitForElement("[data-testid=queue-done]");
 
-        await using var db = _db.CreateDbContext();
+        await using var db = Db.CreateDbContext();
         var rating = await db.Ratings.SingleAsync();
         Assert.Equal((first.Id, 3, 2), (rating.RunId, rating.ReasoningScore!.Value, rating.AnswerScore!.Value));
         Assert.Equal(["hallucination"], rating.Labels);
@@ -95,8 +79,8 @@ public sealed class ReviewPagesTests : WorkbenchComponentTest
     [Fact]
     public void Review_list_pages_runs_from_the_database_and_filters_by_search()
     {
-        _db.AddRun("What is the capital of France?", "Europe", "Paris");
-        _db.AddRun("Sum 2 and 2", "adding", "4");
+        Db.AddRun("What is the capital of France?", "Europe", "Paris");
+        Db.AddRun("Sum 2 and 2", "adding", "4");
         var cut = Render<ReviewPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=run-prompt]").Count));
 

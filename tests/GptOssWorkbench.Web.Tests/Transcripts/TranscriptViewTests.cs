@@ -55,7 +55,7 @@ public sealed class TranscriptViewTests : WorkbenchComponentTest
         Assert.Contains("Reasoning (analysis)", cut.Find(".msg-analysis").TextContent);
         Assert.Contains("Tool call → functions.get_weather", cut.Find(".msg-commentary").TextContent);
         Assert.Equal("42", cut.Find("[data-testid=answer-body] strong").TextContent);
-        Assert.Equal("code\n", cut.Find("[data-testid=answer-body] pre code").TextContent);
+        Assert.Equal("code", cut.Find("[data-testid=answer-body] pre code").TextContent);
     }
 
     [Fact]
