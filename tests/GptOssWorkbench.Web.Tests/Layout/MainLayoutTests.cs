@@ -1,6 +1,7 @@
 namespace GptOssWorkbench.Web.Tests.Layout;
 
 using Bunit;
+using GptOssWorkbench.Web.Accounts;
 using GptOssWorkbench.Web.Components.Layout;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -13,20 +14,35 @@ public sealed class MainLayoutTests : WorkbenchComponentTest
             p => p.Body, (RenderFragment)(b => b.AddMarkupContent(0, "<p id=\"page-body\">page body</p>"))));
 
     [Fact]
-    public void Shows_title_page_body_and_every_section_in_the_drawer()
+    public void Shows_title_page_body_and_for_an_admin_every_section_in_the_drawer()
     {
+        Authorization.SetAuthorized("admin@example.test");
+        Authorization.SetPolicies(WorkbenchPolicies.Viewer, WorkbenchPolicies.Reviewer, WorkbenchPolicies.Admin);
+
         var cut = RenderLayout();
 
         Assert.Contains("GptOssWorkbench", cut.Find(".mud-appbar").TextContent);
         Assert.Equal("page body", cut.Find("#page-body").TextContent);
-        var links = cut.FindAll(".mud-navmenu a")
-            .Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href")))
-            .ToList();
         Assert.Equal(
             [("Home", ""), ("Dashboard", "dashboard"), ("Chat", "chat"), ("Batches", "batches"), ("Review", "review"),
-             ("Compare", "compare"), ("Models", "models"), ("Admin", "admin")],
-            links);
+             ("Compare", "compare"), ("Models", "models"), ("Users", "account/users"), ("API keys", "account/api-keys"),
+             ("Hangfire dashboard", "hangfire")],
+            NavLinks(cut));
     }
+
+    [Fact]
+    public void A_viewer_gets_no_chat_or_admin_links()
+    {
+        Authorization.SetAuthorized("viewer@example.test");
+        Authorization.SetPolicies(WorkbenchPolicies.Viewer);
+
+        var cut = RenderLayout();
+
+        Assert.Equal(["", "dashboard", "batches", "review", "compare", "models"], NavLinks(cut).Select(l => l.Href));
+    }
+
+    private static List<(string Text, string? Href)> NavLinks(IRenderedComponent<MainLayout> cut) =>
+        cut.FindAll(".mud-navmenu a").Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href"))).ToList();
 
     [Fact]
     public void Theme_toggle_flips_dark_mode_and_remembers_the_choice()

@@ -38,6 +38,23 @@ public sealed class ReviewPagesTests : DatabaseComponentTest
     }
 
     [Fact]
+    public void A_viewer_reads_the_transcript_and_ratings_but_gets_no_editors()
+    {
+        var run = Db.AddRun("2+2?", "Two plus two is four.", "**4**");
+        // The real CurrentReviewer refuses viewers; the page must show the transcript read-only instead of failing.
+        Authorization.SetAuthorized("viewer@example.test");
+        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, "viewer-1"));
+        Authorization.SetPolicies(GptOssWorkbench.Web.Accounts.WorkbenchPolicies.Viewer);
+
+        var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, run.Id));
+
+        cut.WaitForElement("[data-testid=read-only-note]");
+        Assert.Contains("Two plus two is four.", cut.Find("[data-testid=transcript]").TextContent);
+        foreach (var editor in new[] { "rating-editor", "save-rating", "new-tag", "new-comment", "annotate-selection" })
+            Assert.Empty(cut.FindAll($"[data-testid={editor}]"));
+    }
+
+    [Fact]
     public void Missing_run_says_so()
     {
         var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, 999));
