@@ -13,9 +13,10 @@ public sealed record BlindSide(long RunId, string Answer, string Contestant);
 public static class BlindComparisons
 {
     /// <summary>
-    /// Picks a random prompt that has finished runs from at least two different contestants, two such runs,
-    /// and a random left/right order; stores the comparison (unvoted) so an abandoned pair stays visible.
-    /// Returns null when no prompt has two contestants yet.
+    /// Picks a pair of finished runs of one prompt from two different contestants that this voter has not voted on
+    /// yet (in either order), at random, with a random left/right order; stores the comparison (unvoted) so an
+    /// abandoned pair stays visible. Only when the voter has voted on every possible pair are voted pairs offered
+    /// again. Returns null when no prompt has two contestants yet.
     /// </summary>
     public static async Task<BlindPair?> CreateNextAsync(IDbContextFactory<WorkbenchDbContext> dbFactory, string voterId, Random random)
     {
@@ -24,18 +25,31 @@ public static class BlindComparisons
             .Where(r => r.Status == RunStatus.Succeeded)
             .Select(r => new { r.Id, r.PromptText, r.Manifest.ModelName, r.Manifest.ReasoningEffort, r.Manifest.Temperature })
             .ToListAsync();
-        var groups = candidates
+        var voted = (await db.PairwiseComparisons.AsNoTracking()
+                .Where(c => c.VoterUserId == voterId && c.Vote != null)
+                .Select(c => new { c.RunAId, c.RunBId })
+                .ToListAsync())
+            .Select(c => PairKey(c.RunAId, c.RunBId))
+            .ToHashSet();
+
+        var prompts = candidates
             .GroupBy(r => r.PromptText)
-            .Select(g => g.GroupBy(r => Contestant.Label(r.ModelName, r.ReasoningEffort, r.Temperature)).ToList())
-            .Where(byContestant => byContestant.Count >= 2)
+            .Select(g => g.Select(r => (r.Id, Contestant: Contestant.Label(r.ModelName, r.ReasoningEffort, r.Temperature))).ToList())
+            .Where(runs => runs.Select(r => r.Contestant).Distinct().Count() >= 2)
             .ToList();
-        if (groups.Count == 0)
+        if (prompts.Count == 0)
             return null;
 
-        var group = groups[random.Next(groups.Count)];
-        var contestants = group.OrderBy(_ => random.Next()).Take(2).ToList();
-        var runA = contestants[0].ElementAt(random.Next(contestants[0].Count())).Id;
-        var runB = contestants[1].ElementAt(random.Next(contestants[1].Count())).Id;
+        // Every cross-contestant pair of each prompt; a prompt's runs are few (models × efforts × seeds), so listing
+        // them is cheap, and it makes "not voted yet" exact rather than a retry loop that might give up.
+        var pairs = prompts.SelectMany(runs =>
+            from a in runs
+            from b in runs
+            where a.Id < b.Id && a.Contestant != b.Contestant
+            select (A: a.Id, B: b.Id)).ToList();
+        var fresh = pairs.Where(p => !voted.Contains(PairKey(p.A, p.B))).ToList();
+        var (first, second) = (fresh.Count > 0 ? fresh : pairs)[random.Next(fresh.Count > 0 ? fresh.Count : pairs.Count)];
+        var (runA, runB) = random.Next(2) == 0 ? (first, second) : (second, first);
         var comparison = new PairwiseComparison
         {
             RunAId = runA, RunBId = runB, RunAShownLeft = random.Next(2) == 0, VoterUserId = voterId, CreatedAt = DateTime.UtcNow,
@@ -44,6 +58,8 @@ public static class BlindComparisons
         await db.SaveChangesAsync();
         return await LoadAsync(dbFactory, comparison.Id);
     }
+
+    private static (long, long) PairKey(long a, long b) => a < b ? (a, b) : (b, a);
 
     public static async Task<BlindPair?> LoadAsync(IDbContextFactory<WorkbenchDbContext> dbFactory, long comparisonId)
     {

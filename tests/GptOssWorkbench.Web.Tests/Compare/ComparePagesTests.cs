@@ -38,6 +38,59 @@ public sealed class ComparePagesTests : DatabaseComponentTest
     }
 
     [Fact]
+    public async Task Blind_picker_never_repeats_a_pair_the_reviewer_voted_on_until_all_pairs_are_used_and_randomizes_sides()
+    {
+        // Prompt p1: three contestants (3 pairs); p2: two contestants plus a second run of one of them (2 pairs:
+        // the two "big" runs are the same contestant and never meet). Five pairs in all.
+        var p1 = new[] { Db.AddRun("p1", "r", "p1 big", model: "big"), Db.AddRun("p1", "r", "p1 small", model: "small"), Db.AddRun("p1", "r", "p1 mid", model: "mid") };
+        var p2 = new[] { Db.AddRun("p2", "r", "p2 big", model: "big"), Db.AddRun("p2", "r", "p2 big again", model: "big"), Db.AddRun("p2", "r", "p2 small", model: "small") };
+        var possible = new HashSet<(long, long)>
+        {
+            (p1[0].Id, p1[1].Id), (p1[0].Id, p1[2].Id), (p1[1].Id, p1[2].Id), (p2[0].Id, p2[2].Id), (p2[1].Id, p2[2].Id),
+        };
+
+        var cut = Render<BlindVote>(p => p.Add(c => c.Random, new Random(11)));
+        var shown = new List<(long, long)>();
+        for (var i = 0; i < possible.Count; i++)
+        {
+            cut.WaitForElement("[data-testid=vote-a]").Click();
+            cut.WaitForElement("[data-testid=vote-recorded]");
+            shown.Add(await LatestPairAsync());
+            cut.Find("[data-testid=vote-next]").Click();
+        }
+        Assert.Equal(possible, shown.ToHashSet());
+
+        // Everything voted: pairs come again rather than nothing.
+        cut.WaitForElement("[data-testid=vote-a]").Click();
+        cut.WaitForElement("[data-testid=vote-recorded]");
+        Assert.Contains(await LatestPairAsync(), possible);
+
+        // Sides: over many picks the earlier run lands left sometimes and right sometimes, and what is shown on the
+        // left is the run the stored comparison says is on the left.
+        var reviewer = await new CurrentReviewer(Db).GetUserIdAsync();
+        var random = new Random(5);
+        var leftIsLower = new List<bool>();
+        for (var i = 0; i < 24; i++)
+        {
+            var pair = (await BlindComparisons.CreateNextAsync(Db, reviewer, random))!;
+            leftIsLower.Add(pair.Left.RunId < pair.Right.RunId);
+            await using var db = Db.CreateDbContext();
+            var stored = await db.PairwiseComparisons.SingleAsync(c => c.Id == pair.ComparisonId);
+            Assert.Equal(stored.RunAShownLeft ? stored.RunAId : stored.RunBId, pair.Left.RunId);
+        }
+        Assert.Contains(true, leftIsLower);
+        Assert.Contains(false, leftIsLower);
+    }
+
+    private async Task<(long, long)> LatestPairAsync()
+    {
+        await using var db = Db.CreateDbContext();
+        var latest = await db.PairwiseComparisons.OrderByDescending(c => c.Id).FirstAsync();
+        Assert.NotNull(latest.Vote);
+        return (Math.Min(latest.RunAId, latest.RunBId), Math.Max(latest.RunAId, latest.RunBId));
+    }
+
+    [Fact]
     public async Task Leaderboard_ranks_the_voted_winner_first_with_vote_counts_and_average_ratings()
     {
         var reviewer = await new CurrentReviewer(Db).GetUserIdAsync();
