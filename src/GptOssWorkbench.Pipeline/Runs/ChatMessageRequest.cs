@@ -8,7 +8,11 @@ using GptOssWorkbench.Data.Conversations;
 /// The message the new one follows. Null continues after the conversation's latest message; an earlier
 /// message's id branches there (edit-and-resend: pass the edited message's parent).
 /// </param>
-public sealed record ChatMessageRequest(long? ConversationId, string Text, RunSettings Settings, long? ParentMessageId = null, string? UserId = null);
+/// <param name="AsNewRoot">
+/// True starts a new root thread inside an existing conversation (edit-and-resend of its first message, which has no
+/// parent to pass): the old first message and its runs stay as a sibling branch.
+/// </param>
+public sealed record ChatMessageRequest(long? ConversationId, string Text, RunSettings Settings, long? ParentMessageId = null, string? UserId = null, bool AsNewRoot = false);
 
 /// <summary>What <see cref="RunLauncher.SendChatMessageAsync"/> created.</summary>
 public sealed record ChatTurn(long ConversationId, long UserMessageId, long RunId);

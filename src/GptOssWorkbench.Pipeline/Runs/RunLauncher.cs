@@ -35,7 +35,8 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        Message? parent = request.ParentMessageId is { } parentId
+        Message? parent = request.AsNewRoot ? null
+            : request.ParentMessageId is { } parentId
             ? await db.Messages.FirstOrDefaultAsync(m => m.Id == parentId && m.ConversationId == conversation.Id, cancellationToken)
               ?? throw new KeyNotFoundException($"Message {parentId} is not in conversation {conversation.Id}.")
             : await db.Messages.Where(m => m.ConversationId == conversation.Id)
