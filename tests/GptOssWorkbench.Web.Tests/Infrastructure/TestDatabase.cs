@@ -62,6 +62,39 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
         return run;
     }
 
+    /// <summary>
+    /// Copies the run <paramref name="templateId"/> <paramref name="count"/> times in one SQL statement (EF would take
+    /// far longer for tens of thousands of rows), with column values replaced by the given SQL expressions of the
+    /// copy number <c>i</c> (1..count). Messages are not copied: the transcript list does not read them.
+    /// </summary>
+    public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides)
+    {
+        using var db = CreateDbContext();
+        var connection = db.Database.GetDbConnection();
+        connection.Open();
+        var columns = new List<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info('Runs')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+                columns.Add(reader.GetString(0));
+        }
+        columns.Remove("Id");
+        var unknown = overrides.Keys.Except(columns).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Runs has no column {string.Join(", ", unknown)}");
+        var values = columns.Select(c => overrides.TryGetValue(c, out var expression) ? expression : "t.\"" + c + "\"");
+        using var insert = connection.CreateCommand();
+        insert.CommandText =
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count) " +
+            $"INSERT INTO Runs ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
+            $"SELECT {string.Join(", ", values)} FROM n, Runs t WHERE t.Id = $template";
+        insert.Parameters.Add(new SqliteParameter("$count", count));
+        insert.Parameters.Add(new SqliteParameter("$template", templateId));
+        insert.ExecuteNonQuery();
+    }
+
     public long AddBatch(string name)
     {
         using var db = CreateDbContext();
