@@ -45,6 +45,22 @@ public sealed class MainLayoutTests : WorkbenchComponentTest
         cut.FindAll(".mud-navmenu a").Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href"))).ToList();
 
     [Fact]
+    public void Keyboard_help_lists_the_chat_and_review_queue_shortcuts()
+    {
+        var cut = RenderLayout();
+        Assert.Empty(cut.FindAll("[data-testid=shortcuts-help]"));
+
+        cut.Find("[data-testid=shortcuts-button]").Click();
+
+        var help = cut.WaitForElement("[data-testid=shortcuts-help]");
+        var rows = help.QuerySelectorAll("[data-testid=shortcut]").Select(r => r.TextContent.Replace(" ", "")).ToList();
+        Assert.Contains(rows, r => r.StartsWith("Ctrl+Enter") && r.Contains("send"));
+        Assert.Contains(rows, r => r.StartsWith("Shift+1–5") && r.Contains("answer"));
+        Assert.Contains(rows, r => r.StartsWith("Enter") && r.Contains("next"));
+        Assert.Contains(rows, r => r.StartsWith("H") && r.Contains("hallucination"));
+    }
+
+    [Fact]
     public void Theme_toggle_flips_dark_mode_and_remembers_the_choice()
     {
         var cut = RenderLayout();

@@ -1,0 +1,82 @@
+namespace GptOssWorkbench.Web.Tests.Browser;
+
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+/// <summary>The review queue's keyboard shortcuts in a real browser (focus handling is the part bUnit cannot see).</summary>
+[Collection(WorkbenchCollection.Name)]
+public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+{
+    private async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(params string[] prompts)
+    {
+        var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var now = DateTime.UtcNow;
+        var batch = new BatchJob { Name = "queue-" + Guid.NewGuid().ToString("N")[..6], SourceFileName = "q.csv", CreatedAt = now, Matrix = new BatchMatrix { Models = ["gpt-oss-20b"] } };
+        db.BatchJobs.Add(batch);
+        var runs = prompts.Select((prompt, order) =>
+        {
+            var run = new Run
+            {
+                Source = RunSource.Batch, PromptText = prompt, CreatedAt = now, BatchJob = batch,
+                BatchItem = new BatchItem { BatchJob = batch, Order = order, SourceLine = order + 2, Prompt = prompt, ModelName = "gpt-oss-20b" },
+                Manifest = new RunManifest { ModelName = "gpt-oss-20b", ReasoningEffort = ReasoningEffort.Low, MaxTokens = 64 },
+            };
+            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = "Reasoning for " + prompt, Order = 0, CreatedAt = now });
+            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = "Answer to " + prompt, Order = 1, CreatedAt = now });
+            run.MoveTo(RunStatus.Running, now);
+            run.MoveTo(RunStatus.Succeeded, now);
+            return run;
+        }).ToList();
+        db.Runs.AddRange(runs);
+        await db.SaveChangesAsync();
+        return (batch.Id, runs.Select(r => r.Id).ToArray());
+    }
+
+    [Fact]
+    public async Task Queue_is_rated_with_the_keyboard_even_after_a_mouse_click_on_save()
+    {
+        var (batchId, runIds) = await SeedBatchAsync("first prompt", "second prompt", "third prompt");
+        var reviewer = await host.Host.CreateUserAsync("reviewer");
+        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
+        page.SetDefaultTimeout(30_000);
+        await TestAccounts.SignInAsync(page, reviewer);
+        await page.GotoAsync($"/review/queue/{batchId}");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        await Expect(page.GetByTestId("queue-remaining")).ToHaveTextAsync("3 left");
+
+        // Run 1 by keyboard only: 4 for reasoning, Shift+5 for the answer, C for "correct", Enter to save.
+        await page.Keyboard.PressAsync("4");
+        await page.Keyboard.PressAsync("Shift+Digit5");
+        await page.Keyboard.PressAsync("c");
+        await Expect(page.GetByTestId("reasoning-score")).ToHaveTextAsync("4/5");
+        await Expect(page.GetByTestId("answer-score")).ToHaveTextAsync("5/5");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByTestId("queue-remaining")).ToHaveTextAsync("2 left");
+        await Expect(page.GetByTestId("transcript")).ToContainTextAsync("second prompt");
+
+        // Run 2: keys, then the mouse on "Save & next"; the next run must still take keys.
+        await page.Keyboard.PressAsync("2");
+        await page.GetByTestId("queue-save").ClickAsync();
+        await Expect(page.GetByTestId("transcript")).ToContainTextAsync("third prompt");
+        await page.Keyboard.PressAsync("Shift+Digit1");
+        await page.Keyboard.PressAsync("h");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByTestId("queue-done")).ToBeVisibleAsync();
+
+        var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var ratings = await db.Ratings.Where(r => runIds.Contains(r.RunId)).OrderBy(r => r.RunId).ToListAsync();
+        Assert.Equal(
+            [(runIds[0], (int?)4, (int?)5, "correct"), (runIds[1], 2, null, ""), (runIds[2], null, 1, "hallucination")],
+            ratings.Select(r => (r.RunId, r.ReasoningScore, r.AnswerScore, string.Join(",", r.Labels))));
+        Assert.All(ratings, r => Assert.Equal(reviewer.Id, r.ReviewerUserId));
+    }
+}
