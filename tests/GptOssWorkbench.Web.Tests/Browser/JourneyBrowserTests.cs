@@ -2,6 +2,7 @@ namespace GptOssWorkbench.Web.Tests.Browser;
 
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Conversations;
+using GptOssWorkbench.Data.Reviews;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -13,13 +14,13 @@ using static Microsoft.Playwright.Assertions;
 [Collection(WorkbenchCollection.Name)]
 public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
 {
-    private async Task<IPage> OpenAsync(string path)
+    private async Task<IPage> OpenAsync(string path, TestAccounts.TestUser? user = null)
     {
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);
         page.SetDefaultTimeout(30_000);
         await page.SetViewportSizeAsync(1400, 900);
         // Chatting, running batches, rating and voting are reviewer actions.
-        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
+        await TestAccounts.SignInAsync(page, user ?? await host.Host.CreateUserAsync("reviewer"));
         await page.GotoAsync(path);
         await page.WaitForSelectorAsync("[data-interactive=true]");
         return page;
@@ -34,16 +35,27 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         var page = await OpenAsync("/chat");
 
         await page.GetByTestId("chat-settings-toggle").ClickAsync();
-        await page.GetByTestId("chat-max-tokens").FillAsync("160");
-        await page.GetByTestId("chat-input").FillAsync("What is 17 * 3? Think step by step.");
+        await page.GetByTestId("chat-max-tokens").FillAsync("200");
+        // Greedy decoding: the trained demo model's most likely answer, the same on every run.
+        await page.GetByLabel("Temperature").FillAsync("0");
+        await page.GetByTestId("chat-settings-toggle").ClickAsync();
+        await page.GetByTestId("chat-effort").GetByText("high").ClickAsync();
+        await page.GetByTestId("chat-input").FillAsync("Sam buys 4 boxes with 70 apples in each box. How many apples is that in total?");
         await page.GetByTestId("chat-send").ClickAsync();
 
-        await Expect(page.GetByTestId("chat-user")).ToContainTextAsync("What is 17 * 3?");
-        // The trained demo model reasons (analysis) before it answers; the text fills in while the run streams.
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=chat-assistant]')].some(e => e.innerText.trim().length > 20)");
+        await Expect(page.GetByTestId("chat-user")).ToContainTextAsync("Sam buys 4 boxes");
+        // The trained demo model reasons (analysis) before it answers; the reasoning panel fills in while the run streams.
+        await Expect(page.GetByTestId("reasoning-text")).ToContainTextAsync("4", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("run-stats")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("run-stats")).ToContainTextAsync("output");
-        await Expect(page.GetByTestId("conversation-title").First).ToContainTextAsync("What is 17 * 3?");
+        await Expect(page.GetByTestId("answer-text")).ToHaveTextAsync("280");
+        await Expect(page.GetByTestId("conversation-title").First).ToContainTextAsync("Sam buys 4 boxes");
+        // The finished reasoning folds away; open it for the picture.
+        await page.GetByTestId("reasoning-panel").ClickAsync();
+        await Expect(page.GetByTestId("reasoning-text")).ToBeVisibleAsync();
+        // Let the panel's open animation finish so the picture shows the whole reasoning.
+        await page.WaitForFunctionAsync("() => { const t = document.querySelector('[data-testid=reasoning-text]'); return t && t.getBoundingClientRect().height > 0 && t.closest('.mud-collapse-container')?.getBoundingClientRect().height >= t.getBoundingClientRect().height; }");
+        await page.WaitForTimeoutAsync(400);
         await ShotAsync(page, "chat.png");
     }
 
@@ -51,7 +63,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     public async Task Uploaded_csv_batch_previews_runs_and_finishes()
     {
         var csv = Path.Combine(host.Host.TempDirectory, "questions.csv");
-        await File.WriteAllTextAsync(csv, "id,prompt,topic\nq1,What is 2+2?,math\nq2,\"Name a prime, please\",math\n");
+        await File.WriteAllTextAsync(csv, "id,prompt,topic\nq1,What is 4738 + 1295?,addition\nq2,\"Mia has 323 coins and gives away 88. How many coins are left?\",subtraction\n");
         var page = await OpenAsync("/batches");
 
         await page.Locator("input[type=file]").SetInputFilesAsync(csv);
@@ -59,7 +71,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("batch-detected")).ToContainTextAsync("2 prompts · fields: prompt, id · metadata: topic");
         await page.GetByTestId("batch-effort-low").ClickAsync();
         await page.GetByTestId("batch-effort-high").ClickAsync();
-        await page.GetByTestId("batch-max-tokens").FillAsync("12");
+        await page.GetByTestId("batch-max-tokens").FillAsync("200");
         await page.GetByTestId("batch-max-tokens").PressAsync("Tab");
         await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
         await ShotAsync(page, "batch-preview.png");
@@ -69,10 +81,14 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
         await Expect(page.GetByTestId("batch-status")).ToHaveTextAsync("completed");
         await Expect(page.GetByTestId("batch-succeeded")).ToHaveTextAsync("4");
+        await ShotAsync(page, "batch-done.png");
+        // The batch's transcripts: every model × effort run with its reasoning length, ready to review.
+        await page.GetByTestId("batch-runs").ClickAsync();
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(4);
         await ShotAsync(page, "batch.png");
     }
 
-    private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort)
+    private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort, int reasoningTokens = 55)
     {
         var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
         await using var db = await factory.CreateDbContextAsync();
@@ -81,7 +97,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         {
             Source = RunSource.Api, PromptText = prompt, CreatedAt = now,
             Manifest = new RunManifest { ModelName = model, ReasoningEffort = effort, MaxTokens = 512, Seed = 7 },
-            PromptTokens = 60, OutputTokens = 90, ReasoningTokens = 55, TimeToFirstTokenMs = 210, TokensPerSecond = 31.5, FinishReason = "stop",
+            PromptTokens = 60, OutputTokens = reasoningTokens + 35, ReasoningTokens = reasoningTokens, TimeToFirstTokenMs = 210, TokensPerSecond = 31.5, FinishReason = "stop",
         };
         run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = reasoning, Order = 0, CreatedAt = now });
         run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = answer, Order = 1, CreatedAt = now });
@@ -133,7 +149,10 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     {
         await SeedRunAsync("Is 91 prime?", "91 = 7 * 13.", "No: **91 = 7 × 13**.", "gpt-oss-120b", ReasoningEffort.High);
         await SeedRunAsync("Is 91 prime?", "Looks prime.", "Yes, 91 is prime.", "gpt-oss-20b", ReasoningEffort.Low);
-        var page = await OpenAsync("/compare");
+        // Earlier votes and ratings by this reviewer, so the leaderboard has intervals and its charts have points.
+        var reviewer = await host.Host.CreateUserAsync("reviewer");
+        await SeedEarlierVotesAsync(reviewer.Id);
+        var page = await OpenAsync("/compare", reviewer);
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Leaderboard" }).ClickAsync();
         var before = await page.GetByTestId("leaderboard-votes").InnerTextAsync();
@@ -149,7 +168,33 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await page.GetByRole(AriaRole.Tab, new() { Name = "Leaderboard" }).ClickAsync();
         await Expect(page.GetByTestId("leaderboard-votes")).ToContainTextAsync($"{votesBefore + 1} pairwise votes");
         await Expect(page.GetByTestId("leaderboard-row").First).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(500); // the tab indicator slides over; the picture should show where it lands
         await ShotAsync(page, "compare-leaderboard.png");
+    }
+
+    private async Task SeedEarlierVotesAsync(string reviewerId)
+    {
+        var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        for (var i = 0; i < 8; i++)
+        {
+            var (a, b) = (12 + 7 * i, 30 + 11 * i);
+            var prompt = $"What is {a} + {b}?";
+            var strong = await SeedRunAsync(prompt, $"{a}+{b}: column by column. So {a + b}.", $"{a + b}", "gpt-oss-120b", ReasoningEffort.High, 40 + 9 * i);
+            var weak = await SeedRunAsync(prompt, "Quick guess.", $"{a + b + (i % 3 == 0 ? 0 : 10)}", "gpt-oss-20b", ReasoningEffort.Low, 6 + i);
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                // The strong setting wins six of eight; one tie, one loss.
+                var vote = i switch { 6 => ComparisonVote.Tie, 7 => ComparisonVote.B, _ => ComparisonVote.A };
+                db.PairwiseComparisons.Add(new PairwiseComparison
+                {
+                    RunAId = strong, RunBId = weak, RunAShownLeft = i % 2 == 0, Vote = vote, VoterUserId = reviewerId,
+                    CreatedAt = DateTime.UtcNow, VotedAt = DateTime.UtcNow,
+                });
+                await db.SaveChangesAsync();
+            }
+            await GptOssWorkbench.Web.Review.ReviewActions.SaveRatingAsync(factory, strong, reviewerId, 4 + i % 2, 5 - i / 6, []);
+            await GptOssWorkbench.Web.Review.ReviewActions.SaveRatingAsync(factory, weak, reviewerId, 1 + i % 2, i % 3 == 0 ? 4 : 1, []);
+        }
     }
 
     [Fact]
