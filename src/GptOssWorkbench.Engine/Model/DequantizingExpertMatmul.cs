@@ -35,7 +35,9 @@ public sealed class DequantizingExpertMatmul : IExpertMatmul
         var values = pairs.index_select(0, blocks.reshape(-1).to(int32)).view(rows, groups, 32);
         // Block multiplier 2^(s - 127) along the input axis (one scale per 32 inputs). Powers of two and
         // FP4 values multiply exactly in bf16 and fp32, so dequantizing in the compute dtype is lossless.
-        var multipliers = pow(2.0f, scales.to(float32).sub_(127)).to(dtype).unsqueeze(-1);
+        var two = tensor(2.0f, float32, blocks.device); // the scope keeps it alive; the scalar outlives the call (see KeptScalars)
+        using var exponentBias = 127.ToScalar();
+        var multipliers = pow(two, scales.to(float32).sub_(exponentBias)).to(dtype).unsqueeze(-1);
         return values.mul_(multipliers).view(rows, groups * 32).MoveToOuterDisposeScope();
     }
 }

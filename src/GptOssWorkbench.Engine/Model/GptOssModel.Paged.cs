@@ -60,7 +60,7 @@ public sealed partial class GptOssModel
             {
                 var positions = new long[end - readFrom];
                 for (int p = readFrom; p < end; p++) positions[p - readFrom] = p;
-                chunks.Add(new ChunkReads(row, step.Tokens.Count, arange(first, end, int64, Device), tensor(slots, int64, Device), tensor(positions, int64, Device)));
+                chunks.Add(new ChunkReads(row, step.Tokens.Count, tensor(Enumerable.Range(first, end - first).Select(p => (long)p).ToArray(), int64, Device), tensor(slots, int64, Device), tensor(positions, int64, Device)));
             }
             row += step.Tokens.Count;
         }

@@ -154,9 +154,9 @@ public sealed partial class GptOssModel : IDisposable
             using (var layerScope = NewDisposeScope())
             {
                 var t = RmsNorm.Apply(x, attentionNorms[l], Config.RmsNormEps).to(ComputeType);
-                var afterAttention = x + attend(l, t, positions, cos, sin);
+                var afterAttention = x.add(attend(l, t, positions, cos, sin), KeptScalars.One);
                 var m = RmsNorm.Apply(afterAttention, mlpNorms[l], Config.RmsNormEps);
-                x = (afterAttention + experts[l].Forward(m)).MoveToOuterDisposeScope();
+                x = afterAttention.add(experts[l].Forward(m), KeptScalars.One).MoveToOuterDisposeScope();
             }
             if (LayerTimed is not null)
             {

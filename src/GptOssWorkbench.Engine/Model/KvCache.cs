@@ -51,7 +51,8 @@ internal sealed class LayerKvCache : IDisposable
         this.ring = ring;
         keys = zeros([capacity, config.NumKeyValueHeads, config.HeadDim], dtype, device).DetachFromDisposeScope();
         values = zeros([capacity, config.NumKeyValueHeads, config.HeadDim], dtype, device).DetachFromDisposeScope();
-        positions = full([capacity], -1L, int64, device).DetachFromDisposeScope();
+        using var empty = (-1L).ToScalar(); // outlives the native call: see KeptScalars
+        positions = full([capacity], empty, int64, device).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -70,7 +71,8 @@ internal sealed class LayerKvCache : IDisposable
             int window = (int)keys.shape[0];
             int keep = Math.Min(count, window);
             using var keptPositions = newPositions.narrow(0, count - keep, keep);
-            using var slots = keptPositions.remainder(window);
+            using var windowSize = window.ToScalar(); // outlives the native call: see KeptScalars
+            using var slots = keptPositions.remainder(windowSize);
             using var keptKeys = newKeys.narrow(0, count - keep, keep);
             using var keptValues = newValues.narrow(0, count - keep, keep);
             keys.index_copy_(0, slots, keptKeys);
@@ -101,7 +103,8 @@ internal sealed class LayerKvCache : IDisposable
     {
         var shape = old.shape.ToArray();
         shape[0] = capacity;
-        var grown = full(shape, fill, old.dtype, old.device).DetachFromDisposeScope();
+        using var fillValue = fill.ToScalar(); // outlives the native call: see KeptScalars
+        var grown = full(shape, fillValue, old.dtype, old.device).DetachFromDisposeScope();
         using (var head = grown.narrow(0, 0, old.shape[0])) head.copy_(old);
         old.Dispose();
         return grown;

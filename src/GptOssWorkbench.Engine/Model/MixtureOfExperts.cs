@@ -21,12 +21,17 @@ internal sealed class MixtureOfExperts : IDisposable
     private readonly Mxfp4Tensor? downPacked;
     private readonly Tensor? gateUpDense; // stored dtype [E, 2I, H]; converted per routed expert
     private readonly Tensor? downDense; // stored dtype [E, H, I]
+    // SwiGLU constants as scalars this block owns, so they outlive every native call (see KeptScalars).
+    private readonly Scalar swigluLimit, negativeSwigluLimit, swigluAlpha;
 
     public MixtureOfExperts(ModelConfig config, LayerWeights layer, ScalarType computeType, Device device, IExpertMatmul expertMatmul)
     {
         this.config = config;
         this.computeType = computeType;
         this.expertMatmul = expertMatmul;
+        swigluLimit = config.SwigluLimit.ToScalar();
+        negativeSwigluLimit = (-config.SwigluLimit).ToScalar();
+        swigluAlpha = config.SwigluAlpha.ToScalar();
         routerWeight = layer.RouterWeight.to(float32, device);
         routerBias = layer.RouterBias.to(float32, device);
         gateUpBias = layer.Experts.GateUpBias.to(float32, device);
@@ -69,12 +74,12 @@ internal sealed class MixtureOfExperts : IDisposable
         foreach (var (expert, assignments) in byExpert)
         {
             var assignmentIndex = tensor(assignments.ToArray(), device: t.device);
-            var tokens = assignmentIndex.div(k, rounding_mode: RoundingMode.floor);
+            var tokens = tensor(assignments.Select(a => a / k).ToArray(), device: t.device);
             var rows = t.index_select(0, tokens);
             var expertOutput = RunExpert((int)expert, rows);
             var weights = flatWeights.index_select(0, assignmentIndex).unsqueeze(1);
             // The expert's down bias is inside expertOutput, so it is scaled by the routing weight too.
-            output.index_add_(0, tokens, expertOutput.mul_(weights), 1.0);
+            output.index_add_(0, tokens, expertOutput.mul_(weights), KeptScalars.One);
         }
         return output.MoveToOuterDisposeScope();
     }
@@ -84,13 +89,13 @@ internal sealed class MixtureOfExperts : IDisposable
     {
         using var scope = NewDisposeScope();
         var input = rows.to(computeType);
-        var h = Project(input, gateUpPacked, gateUpDense, expert).to(float32) + gateUpBias[expert];
+        var h = Project(input, gateUpPacked, gateUpDense, expert).to(float32).add(gateUpBias[expert], KeptScalars.One);
         // Projection 1 rows are interleaved: even = gate, odd = up.
         long width = h.shape[1];
-        var gate = h.slice(1, 0, width, 2).clamp_max(config.SwigluLimit); // no lower clamp on the gate
-        var up = h.slice(1, 1, width, 2).clamp(-config.SwigluLimit, config.SwigluLimit);
-        var activation = gate * sigmoid(gate * config.SwigluAlpha) * (up + 1);
-        var output = Project(activation.to(computeType), downPacked, downDense, expert).to(float32) + downBias[expert];
+        var gate = h.slice(1, 0, width, 2).clamp_max(swigluLimit); // no lower clamp on the gate
+        var up = h.slice(1, 1, width, 2).clamp(negativeSwigluLimit, swigluLimit);
+        var activation = gate * sigmoid(gate * swigluAlpha) * up.add(KeptScalars.One, KeptScalars.One);
+        var output = Project(activation.to(computeType), downPacked, downDense, expert).to(float32).add(downBias[expert], KeptScalars.One);
         return output.MoveToOuterDisposeScope();
     }
 
@@ -112,5 +117,8 @@ internal sealed class MixtureOfExperts : IDisposable
         downPacked?.Dispose();
         gateUpDense?.Dispose();
         downDense?.Dispose();
+        swigluLimit.Dispose();
+        negativeSwigluLimit.Dispose();
+        swigluAlpha.Dispose();
     }
 }

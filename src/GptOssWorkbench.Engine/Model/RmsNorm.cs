@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Engine.Model;
 
+using TorchSharp;
 using static TorchSharp.torch;
 
 public static class RmsNorm
@@ -8,9 +9,10 @@ public static class RmsNorm
     public static Tensor Apply(Tensor x, Tensor weight, double eps)
     {
         using var scope = NewDisposeScope();
+        using var epsilon = eps.ToScalar(); // kept alive for the call: see KeptScalars
         var x32 = x.to(float32);
-        var meanSquare = x32.square().mean([-1L], keepdim: true);
-        var y = x32 * (meanSquare + eps).rsqrt() * weight.to(float32);
+        var meanSquare = x32.mul(x32).mean([-1L], keepdim: true);
+        var y = x32 * meanSquare.add(epsilon, KeptScalars.One).rsqrt() * weight.to(float32);
         return y.MoveToOuterDisposeScope();
     }
 }

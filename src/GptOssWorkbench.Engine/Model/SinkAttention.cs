@@ -57,13 +57,15 @@ public static class SinkAttention
 
         // Query head h reads KV head h / group: heads of one group are adjacent, so view q as [nkv, group·T, d].
         var q = queries.to(float32).view(t, nkv, group, d).permute(1, 2, 0, 3).reshape(nkv, group * t, d);
-        var scores = bmm(q, k).mul_(1.0 / Math.Sqrt(d)).view(nq, t, s);
+        using var scale = (1.0 / Math.Sqrt(d)).ToScalar(); // scalars outlive the native calls: see KeptScalars
+        using var windowSize = (window ?? 0).ToScalar();
+        var scores = bmm(q, k).mul_(scale).view(nq, t, s);
 
         var kp = keyPositions.unsqueeze(0);
         var qp = queryPositions.unsqueeze(1);
-        var visible = kp.ge(0).logical_and(kp.le(qp));
-        if (window is int w) visible = visible.logical_and(kp.gt(qp - w)); // the window includes the query itself
-        scores = scores.masked_fill(visible.logical_not().unsqueeze(0), float.NegativeInfinity);
+        var visible = kp.ge(KeptScalars.Zero).logical_and(kp.le(qp));
+        if (window is not null) visible = visible.logical_and(kp.gt(qp.sub(windowSize))); // the window includes the query itself
+        scores = scores.masked_fill(visible.logical_not().unsqueeze(0), KeptScalars.NegativeInfinity);
 
         var sinkColumn = sinks.view(nq, 1, 1).expand(nq, t, 1);
         var weights = softmax(cat([scores, sinkColumn], 2), 2).narrow(2, 0, s);
@@ -87,12 +89,14 @@ public static class SinkAttention
         var q = queries.to(float32).view(b, nkv, group, d);
         var k = keys.to(float32).permute(0, 2, 3, 1); // [B, nkv, d, S]
         var v = values.to(float32).permute(0, 2, 1, 3); // [B, nkv, S, d]
-        var scores = matmul(q, k).mul_(1.0 / Math.Sqrt(d)); // [B, nkv, group, S]
+        using var scale = (1.0 / Math.Sqrt(d)).ToScalar(); // scalars outlive the native calls: see KeptScalars
+        using var windowSize = (window ?? 0).ToScalar();
+        var scores = matmul(q, k).mul_(scale); // [B, nkv, group, S]
 
         var qp = queryPositions.unsqueeze(1);
-        var visible = keyPositions.ge(0).logical_and(keyPositions.le(qp));
-        if (window is int w) visible = visible.logical_and(keyPositions.gt(qp - w));
-        scores = scores.masked_fill(visible.logical_not().view(b, 1, 1, s), float.NegativeInfinity);
+        var visible = keyPositions.ge(KeptScalars.Zero).logical_and(keyPositions.le(qp));
+        if (window is not null) visible = visible.logical_and(keyPositions.gt(qp.sub(windowSize)));
+        scores = scores.masked_fill(visible.logical_not().view(b, 1, 1, s), KeptScalars.NegativeInfinity);
 
         var sinkColumn = sinks.to(float32).view(1, nkv, group, 1).expand(b, nkv, group, 1);
         var weights = softmax(cat([scores, sinkColumn], 3), 3).narrow(3, 0, s);

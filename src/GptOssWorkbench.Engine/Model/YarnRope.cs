@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 public sealed class YarnRope : IDisposable
 {
     private readonly Tensor inverseFrequencies;
+    private readonly Scalar concentration; // owned, so it outlives the native calls (see KeptScalars)
 
     public YarnRope(ModelConfig config, Device device)
     {
@@ -19,6 +20,7 @@ public sealed class YarnRope : IDisposable
         // The concentration m multiplies cos and sin, so q·k is scaled by m²; it is YaRN's only "temperature".
         Concentration = (float)(0.1 * Math.Log(config.RopeScalingFactor) + 1.0);
         inverseFrequencies = tensor(InverseFrequencies, dtype: float32, device: device);
+        concentration = Concentration.ToScalar();
     }
 
     public int HeadDim { get; }
@@ -50,7 +52,7 @@ public sealed class YarnRope : IDisposable
     public (Tensor Cos, Tensor Sin) Tables(Tensor positions)
     {
         using var angle = positions.to(float32).unsqueeze(1) * inverseFrequencies.unsqueeze(0);
-        return (angle.cos().mul_(Concentration), angle.sin().mul_(Concentration));
+        return (angle.cos().mul_(concentration), angle.sin().mul_(concentration));
     }
 
     /// <summary>Rotates x [T, heads, d] (any float dtype) in fp32; returns fp32.</summary>
@@ -63,9 +65,13 @@ public sealed class YarnRope : IDisposable
         var b = x32.narrow(2, half, half);
         var c = cos.unsqueeze(1);
         var s = sin.unsqueeze(1);
-        var rotated = cat([a * c - b * s, b * c + a * s], 2);
+        var rotated = cat([a * c - b * s, (b * c).add(a * s, KeptScalars.One)], 2);
         return rotated.MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => inverseFrequencies.Dispose();
+    public void Dispose()
+    {
+        inverseFrequencies.Dispose();
+        concentration.Dispose();
+    }
 }
