@@ -13,11 +13,7 @@ public class DesignTimeFactory : IDesignTimeDbContextFactory<WorkbenchDbContext>
     public WorkbenchDbContext CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<WorkbenchDbContext>();
-        WorkbenchDatabase.Configure(options, new DatabaseOptions
-        {
-            Provider = DatabaseProvider.Postgres,
-            PostgresConnectionString = args.FirstOrDefault() ?? "Host=127.0.0.1;Database=gptoss;Username=postgres",
-        });
+        WorkbenchDatabase.Configure(options, DatabaseTarget.PostgreSql(args.FirstOrDefault() ?? "Host=127.0.0.1;Database=gptoss;Username=postgres"));
         return new WorkbenchDbContext(options.Options);
     }
 }

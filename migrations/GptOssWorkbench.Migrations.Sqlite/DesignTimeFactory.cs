@@ -13,11 +13,7 @@ public class DesignTimeFactory : IDesignTimeDbContextFactory<WorkbenchDbContext>
     public WorkbenchDbContext CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<WorkbenchDbContext>();
-        WorkbenchDatabase.Configure(options, new DatabaseOptions
-        {
-            Provider = DatabaseProvider.Sqlite,
-            SqliteFile = args.FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "gptoss-design-time.db"),
-        });
+        WorkbenchDatabase.Configure(options, DatabaseTarget.Sqlite(args.FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "gptoss-design-time.db")));
         return new WorkbenchDbContext(options.Options);
     }
 }

@@ -88,7 +88,7 @@ public static class JobsBenchCommand
         builder.Configuration["Models:Folders:0:Name"] = "bench";
         builder.Configuration["Models:Folders:0:Path"] = modelFolder;
         builder.Configuration["Models:CreateDemoModel"] = "false";
-        var database = new DatabaseOptions { SqliteFile = Path.Combine(work, "bench.db") };
+        var database = DatabaseTarget.Sqlite(Path.Combine(work, "bench.db"));
         builder.Services.AddDbContextFactory<WorkbenchDbContext>(options => WorkbenchDatabase.Configure(options, database));
         builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: true, RecoversRuns: false));
         var storage = new InMemoryStorage();

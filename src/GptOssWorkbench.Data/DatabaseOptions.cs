@@ -3,19 +3,22 @@ namespace GptOssWorkbench.Data;
 public enum DatabaseProvider
 {
     Sqlite,
-    Postgres,
+    PostgreSQL,
 }
 
-/// <summary>Bound from configuration section "Database" (e.g. Database__Provider=Postgres).</summary>
-public class DatabaseOptions
+/// <summary>
+/// Which database holds the workbench data: configuration section "Database", the same keys for the web app, the
+/// workers and docker-compose (Database__Provider=PostgreSQL, Database__ConnectionString=...).
+/// </summary>
+public sealed class DatabaseOptions
 {
-    public const string SectionName = "Database";
+    public const string Section = "Database";
 
+    /// <summary>Sqlite (embedded default, a file in the data folder) or PostgreSQL (distributed mode).</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
-    /// <summary>SQLite data file (embedded mode); its folder is created if missing.</summary>
-    public string SqliteFile { get; set; } = "data/workbench.db";
+    /// <summary>Required for PostgreSQL. For SQLite, empty means <see cref="SqliteFileName"/> in the data folder.</summary>
+    public string? ConnectionString { get; set; }
 
-    /// <summary>Npgsql connection string (distributed mode).</summary>
-    public string? PostgresConnectionString { get; set; }
+    public string SqliteFileName { get; set; } = "workbench.db";
 }

@@ -1,59 +1,67 @@
 namespace GptOssWorkbench.Data;
 
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
-/// <summary>Provider selection and migration for the web and worker hosts; configuration decides the mode.</summary>
+/// <summary>Provider selection and migration for the web, worker and CLI hosts; configuration decides the mode.</summary>
 public static class WorkbenchDatabase
 {
     public const string SqliteMigrationsAssembly = "GptOssWorkbench.Migrations.Sqlite";
     public const string PostgresMigrationsAssembly = "GptOssWorkbench.Migrations.Postgres";
 
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, DatabaseOptions options)
+    /// <summary>How long a SQLite writer waits for another writer's lock before giving up.</summary>
+    public static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(30);
+
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, DatabaseTarget target)
     {
-        switch (options.Provider)
+        if (target.Provider == DatabaseProvider.PostgreSQL)
         {
-            case DatabaseProvider.Sqlite:
-                builder.UseSqlite(SqliteConnectionString(options.SqliteFile),
-                    sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly));
-                break;
-            case DatabaseProvider.Postgres:
-                if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
-                    throw new InvalidOperationException(
-                        "Database:Provider is Postgres but Database:PostgresConnectionString is empty.");
-                builder.UseNpgsql(options.PostgresConnectionString,
-                    npgsql => npgsql.MigrationsAssembly(PostgresMigrationsAssembly));
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown Database:Provider '{options.Provider}'.");
+            builder.UseNpgsql(target.ConnectionString, npgsql => npgsql.MigrationsAssembly(PostgresMigrationsAssembly));
+        }
+        else
+        {
+            builder.UseSqlite(target.ConnectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrationsAssembly))
+                .AddInterceptors(SqliteBusyTimeoutInterceptor.Instance);
         }
         return builder;
     }
 
-    public static string SqliteConnectionString(string dataFile)
-    {
-        if (string.IsNullOrWhiteSpace(dataFile))
-            throw new InvalidOperationException("Database:SqliteFile is empty.");
-        var fullPath = Path.GetFullPath(dataFile);
-        // SQLite creates the file but not its folder; a fresh clone has no data/ folder yet.
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        return new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            ForeignKeys = true,
-            // Web requests and workers share the file; wait for a writer instead of failing at once.
-            DefaultTimeout = 30,
-        }.ToString();
-    }
-
     /// <summary>
-    /// Applies pending migrations. For SQLite it also switches the file to WAL, so readers (the UI) do not
-    /// block the worker's writes; the setting is stored in the file, so doing it once per start is enough.
+    /// Creates the SQLite file's folder, applies pending migrations and switches SQLite to WAL: readers (pages) no
+    /// longer block writers (jobs), and a writer only waits for another writer. WAL is stored in the file, so once
+    /// per start is enough. Throws with the provider's message when the database is unusable.
     /// </summary>
     public static async Task MigrateAsync(WorkbenchDbContext db, CancellationToken cancellationToken = default)
     {
+        if (db.Database.IsSqlite() && db.Database.GetDbConnection().DataSource is { Length: > 0 } file && file != ":memory:")
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets SQLite's own busy handler on every connection: Microsoft.Data.Sqlite retries a busy statement, but a
+    /// COMMIT that finds the WAL locked by another writer needs SQLite itself to wait.
+    /// </summary>
+    private sealed class SqliteBusyTimeoutInterceptor : DbConnectionInterceptor
+    {
+        public static readonly SqliteBusyTimeoutInterceptor Instance = new();
+        private static readonly string Pragma = $"PRAGMA busy_timeout = {(int)SqliteBusyTimeout.TotalMilliseconds};";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragma;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragma;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 }

@@ -5,6 +5,7 @@ using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Models;
 using GptOssWorkbench.Data.Reviews;
 using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Data.Workers;
 using GptOssWorkbench.Data.Workspaces;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -29,6 +30,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<SpanAnnotation> SpanAnnotations => Set<SpanAnnotation>();
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
+    public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -20,5 +20,8 @@ public sealed class PipelineOptions
     /// <summary>On start, put runs left queued or running by a crash back in the queue (embedded mode; see RunRecovery).</summary>
     public bool RecoverOnStart { get; set; } = true;
 
+    /// <summary>How often a process that runs jobs reports itself (<see cref="Workers.WorkerHeartbeatService"/>).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public string EffectiveWorkerName => string.IsNullOrWhiteSpace(WorkerName) ? $"{Environment.MachineName}:{Environment.ProcessId}" : WorkerName;
 }

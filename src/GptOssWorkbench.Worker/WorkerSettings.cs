@@ -8,7 +8,7 @@ using GptOssWorkbench.Data;
 /// Database__Provider=PostgreSQL, Database__ConnectionString=..., Jobs__WorkerCount, Jobs__InvisibilityTimeout,
 /// Models__Folders__N__Name/Path, Engine__Device/Dtype/Threads, Pipeline__WorkerName, Workbench__DataDirectory.
 /// </summary>
-public sealed record WorkerSettings(DatabaseOptions Database, string PostgresConnectionString, int WorkerCount, TimeSpan InvisibilityTimeout, string DataDirectory)
+public sealed record WorkerSettings(DatabaseTarget Database, string PostgresConnectionString, int WorkerCount, TimeSpan InvisibilityTimeout, string DataDirectory)
 {
     public static WorkerSettings Read(IConfiguration configuration)
     {
@@ -22,7 +22,7 @@ public sealed record WorkerSettings(DatabaseOptions Database, string PostgresCon
         var workers = configuration.GetValue("Jobs:WorkerCount", 8);
         if (workers < 1) throw new InvalidOperationException($"Jobs:WorkerCount must be at least 1 (got {workers}).");
         return new WorkerSettings(
-            new DatabaseOptions { Provider = DatabaseProvider.Postgres, PostgresConnectionString = connectionString },
+            DatabaseTarget.PostgreSql(connectionString),
             connectionString,
             workers,
             configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromMinutes(5)),

@@ -599,6 +599,78 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.ToTable("RunLogprobs");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workers.WorkerHeartbeat", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Dtype")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("KvBlocksTotal")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("KvBlocksUsed")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LoadedModelsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("MachineName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RunningSequences")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Threads")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("TokensPerSecond")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("WaitingSequences")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("WorkerHeartbeats");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
                 {
                     b.Property<long>("Id")
@@ -1063,6 +1135,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                                 .HasColumnType("double precision")
                                 .HasColumnName("FrequencyPenalty");
 
+                            b1.Property<bool>("Logprobs")
+                                .HasColumnType("boolean")
+                                .HasColumnName("Logprobs");
+
                             b1.Property<int>("MaxTokens")
                                 .HasColumnType("integer")
                                 .HasColumnName("MaxTokens");
@@ -1124,6 +1200,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                             b1.Property<int?>("TopK")
                                 .HasColumnType("integer")
                                 .HasColumnName("TopK");
+
+                            b1.Property<int>("TopLogprobs")
+                                .HasColumnType("integer")
+                                .HasColumnName("TopLogprobs");
 
                             b1.Property<double>("TopP")
                                 .HasColumnType("double precision")

@@ -571,6 +571,76 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.ToTable("RunLogprobs");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workers.WorkerHeartbeat", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Device")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Dtype")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("KvBlocksTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("KvBlocksUsed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastSeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LoadedModelsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MachineName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RunningSequences")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StoppedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Threads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("TokensPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("WaitingSequences")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("WorkerHeartbeats");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.ApiKey", b =>
                 {
                     b.Property<long>("Id")
@@ -1031,6 +1101,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                                 .HasColumnType("REAL")
                                 .HasColumnName("FrequencyPenalty");
 
+                            b1.Property<bool>("Logprobs")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("Logprobs");
+
                             b1.Property<int>("MaxTokens")
                                 .HasColumnType("INTEGER")
                                 .HasColumnName("MaxTokens");
@@ -1092,6 +1166,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                             b1.Property<int?>("TopK")
                                 .HasColumnType("INTEGER")
                                 .HasColumnName("TopK");
+
+                            b1.Property<int>("TopLogprobs")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("TopLogprobs");
 
                             b1.Property<double>("TopP")
                                 .HasColumnType("REAL")

@@ -53,6 +53,9 @@ public class BatchExportRow
     public int? PromptTokenCount { get; init; }
     public string? PromptTokensSha256 { get; init; }
 
+    /// <summary>Every generated token's logprob, when the run recorded them (JSONL only).</summary>
+    public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
+
     /// <summary>Builds the row from an item whose Run (with its Messages) is loaded, or has no run yet.</summary>
     public static BatchExportRow From(BatchItem item)
     {
@@ -103,6 +106,7 @@ public class BatchExportRow
             Seed = manifest?.Seed ?? item.Seed,
             PromptTokenCount = manifest?.PromptTokenCount,
             PromptTokensSha256 = manifest?.PromptTokensSha256,
+            Logprobs = run?.Logprobs?.Read(),
         };
     }
 }

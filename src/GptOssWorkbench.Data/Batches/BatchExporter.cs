@@ -70,7 +70,14 @@ public static class BatchExporter
 
     public static IReadOnlyList<string> ColumnNames { get; } = Columns.Select(c => c.Name).ToArray();
 
-    public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// JSONL also carries a <c>logprobs</c> field for runs that recorded them: every generated token (harmony headers
+    /// included, so the ids replay the whole completion) as {token_id, token, logprob, top: [{token_id, token, logprob}]}.
+    /// It is not a CSV column: a list per token does not fit a cell. <paramref name="tokenText"/> decodes an id (the
+    /// data layer knows no tokenizer); without it the token text is left out.
+    /// </summary>
+    public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
+        Func<int, string>? tokenText = null)
     {
         var newLine = "\n"u8.ToArray();
         await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
@@ -83,6 +90,7 @@ public static class BatchExporter
                     json.WritePropertyName(column.Name);
                     WriteJsonValue(json, column, column.Value(row));
                 }
+                if (row.Logprobs is { } logprobs) WriteLogprobs(json, logprobs, tokenText);
                 json.WriteEndObject();
             }
             await output.WriteAsync(newLine, cancellationToken);
@@ -117,6 +125,7 @@ public static class BatchExporter
                 .OrderBy(i => i.Order)
                 .Take(PageSize)
                 .Include(i => i.Run).ThenInclude(r => r!.Messages)
+                .Include(i => i.Run).ThenInclude(r => r!.Logprobs)
                 .AsSplitQuery()
                 .ToListAsync(cancellationToken);
             foreach (var item in page)
@@ -125,6 +134,32 @@ public static class BatchExporter
                 yield break;
             after = page[^1].Order;
         }
+    }
+
+    private static void WriteLogprobs(Utf8JsonWriter json, IReadOnlyList<Runs.TokenLogprob> logprobs, Func<int, string>? tokenText)
+    {
+        void Token(int id, float logprob)
+        {
+            json.WriteNumber("token_id", id);
+            if (tokenText is not null) json.WriteString("token", tokenText(id));
+            json.WriteNumber("logprob", logprob);
+        }
+        json.WriteStartArray("logprobs");
+        foreach (var token in logprobs)
+        {
+            json.WriteStartObject();
+            Token(token.TokenId, token.Logprob);
+            json.WriteStartArray("top");
+            foreach (var top in token.Top)
+            {
+                json.WriteStartObject();
+                Token(top.TokenId, top.Logprob);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void WriteJsonValue(Utf8JsonWriter json, Column column, object? value)

@@ -29,6 +29,8 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
             manifest.Property(m => m.MaxTokens).HasColumnName("MaxTokens");
             manifest.Property(m => m.StopSequences).HasColumnName("StopSequences");
             manifest.Property(m => m.Seed).HasColumnName("Seed");
+            manifest.Property(m => m.Logprobs).HasColumnName("Logprobs");
+            manifest.Property(m => m.TopLogprobs).HasColumnName("TopLogprobs");
             manifest.Property(m => m.ReasoningEffort).HasColumnName("ReasoningEffort").HasMaxLength(16);
             manifest.Property(m => m.SystemInstructions).HasColumnName("SystemInstructions");
             manifest.Property(m => m.DeveloperInstructions).HasColumnName("DeveloperInstructions");

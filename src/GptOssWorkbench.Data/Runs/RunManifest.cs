@@ -28,6 +28,12 @@ public class RunManifest
     public int MaxTokens { get; set; }
     public List<string> StopSequences { get; set; } = [];
 
+    /// <summary>Record each output token's log-probability (stored as the run's <see cref="RunLogprobs"/>).</summary>
+    public bool Logprobs { get; set; }
+
+    /// <summary>How many most likely alternatives to record with each token (0-20; needs <see cref="Logprobs"/>).</summary>
+    public int TopLogprobs { get; set; }
+
     /// <summary>The sampler seed actually used (a random one is recorded too, so every run can be replayed).</summary>
     public long? Seed { get; set; }
 

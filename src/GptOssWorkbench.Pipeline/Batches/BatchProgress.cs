@@ -15,5 +15,8 @@ public sealed record BatchProgress(
 /// <summary>A failed item, for the failures list.</summary>
 public sealed record BatchFailure(long RunId, int ItemOrder, int SourceLine, string? Error);
 
-/// <summary>Sampling settings shared by every item of a batch (the matrix varies model, effort, temperature, seed).</summary>
-public sealed record BatchRunOptions(int? MaxTokens = null, double? TopP = null, IReadOnlyList<string>? Stop = null);
+/// <summary>
+/// Sampling settings shared by every item of a batch (the matrix varies model, effort, temperature, seed).
+/// <paramref name="TopLogprobs"/>: null = no logprobs; 0 = each token's logprob; 1-20 = also that many alternatives.
+/// </summary>
+public sealed record BatchRunOptions(int? MaxTokens = null, double? TopP = null, IReadOnlyList<string>? Stop = null, int? TopLogprobs = null);

@@ -29,6 +29,8 @@ public sealed class BatchService(
         var unknown = request.Matrix.Models.FirstOrDefault(m => !models.ContainsKey(m));
         if (unknown is not null)
             throw new BatchImportException(fileName, null, "matrix", $"model '{unknown}' is not registered");
+        if (runOptions?.TopLogprobs is < 0 or > RunSettings.MaxTopLogprobs)
+            throw new BatchImportException(fileName, null, "top_logprobs", $"must be between 0 and {RunSettings.MaxTopLogprobs} (got {runOptions.TopLogprobs})");
 
         BatchJob batch;
         var runs = new List<Run>();
@@ -48,6 +50,8 @@ public sealed class BatchService(
                     MinP = defaults.MinP,
                     MaxTokens = runOptions?.MaxTokens ?? defaults.MaxTokens,
                     StopSequences = [.. runOptions?.Stop ?? []],
+                    Logprobs = runOptions?.TopLogprobs is not null,
+                    TopLogprobs = runOptions?.TopLogprobs ?? 0,
                     Seed = item.Seed,
                     SystemInstructions = item.SystemInstructions ?? defaults.SystemInstructions,
                     DeveloperInstructions = item.DeveloperInstructions,
@@ -193,7 +197,8 @@ public sealed class BatchService(
     public async Task ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteJsonlAsync(db, batchId, output, cancellationToken);
+        await BatchExporter.WriteJsonlAsync(db, batchId, output, cancellationToken,
+            id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)));
     }
 
     /// <summary>The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row.</summary>

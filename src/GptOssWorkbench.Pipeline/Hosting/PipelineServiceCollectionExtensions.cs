@@ -5,6 +5,7 @@ using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Pipeline.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,7 +31,16 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<BatchService>();
         services.AddSingleton<RunRecovery>();
         services.AddTransient<InferenceJob>();
+        services.AddSingleton<WorkerDirectory>();
         services.AddHostedService<PipelineStartup>();
+        return services;
+    }
+
+    /// <summary>For a process that runs jobs on its engines: report this worker every few seconds (see WorkerHeartbeatService).</summary>
+    public static IServiceCollection AddWorkerHeartbeat(this IServiceCollection services)
+    {
+        services.AddSingleton<WorkerHeartbeatService>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeatService>());
         return services;
     }
 }

@@ -19,6 +19,7 @@ using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 
 /// <summary>
 /// The Hangfire job that executes one stored run. It does not run the model itself: it renders the prompt, hands
@@ -124,7 +125,7 @@ public sealed class InferenceJob(
         }
         catch (Exception e) when (e is UnknownModelException or CheckpointException or IOException or ArgumentException)
         {
-            await FinishAsync(run, [], [], Failed(e.Message), shutdown);
+            await FinishAsync(run, [], [], null, Failed(e.Message), shutdown);
             return;
         }
 
@@ -145,14 +146,23 @@ public sealed class InferenceJob(
             MaxTokens = manifest.MaxTokens,
             StopTokenIds = [.. HarmonyTokens.SamplerStopIds],
             StopStrings = manifest.StopSequences,
+            Logprobs = manifest.Logprobs,
+            TopLogprobs = manifest.Logprobs ? manifest.TopLogprobs : 0,
         };
         var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
         var lastFlush = Stopwatch.StartNew();
+        var logprobs = manifest.Logprobs ? new List<StoredLogprob>() : null;
         await foreach (var token in stream.Tokens.WithCancellation(CancellationToken.None))
         {
-            output.Feed(token.TokenId);
+            StoredLogprob? logprob = null;
+            if (logprobs is not null && token.Logprob is { } chosen)
+            {
+                logprob = new StoredLogprob(token.TokenId, (float)chosen, [.. token.TopLogprobs.Select(t => new TopLogprob(t.Id, (float)t.Logprob))]);
+                logprobs.Add(logprob);
+            }
+            output.Feed(token.TokenId, logprob);
             if (lastFlush.Elapsed >= options.OutputFlushInterval)
             {
                 await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
@@ -178,7 +188,7 @@ public sealed class InferenceJob(
         run.ReasoningTokens = output.ReasoningTokens;
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
-        await FinishAsync(run, output.Snapshot(), output.Warnings, outcome, shutdown);
+        await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
     }
 
     private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);
@@ -198,12 +208,12 @@ public sealed class InferenceJob(
     }
 
     /// <summary>Final state, messages, stats and manifest in one transaction, then the batch counters.</summary>
-    private async Task FinishAsync(Run finished, IReadOnlyList<Message> messages, IReadOnlyList<string> warnings, Outcome outcome,
-        CancellationToken cancellationToken)
+    private async Task FinishAsync(Run finished, IReadOnlyList<Message> messages, IReadOnlyList<string> warnings,
+        IReadOnlyList<StoredLogprob>? logprobs, Outcome outcome, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var run = await db.Runs.Include(r => r.Messages).FirstAsync(r => r.Id == finished.Id, cancellationToken);
+        var run = await db.Runs.Include(r => r.Messages).Include(r => r.Logprobs).FirstAsync(r => r.Id == finished.Id, cancellationToken);
         if (run.Status != RunStatus.Running || run.WorkerName != finished.WorkerName)
         {
             logger.LogWarning("Run {RunId} changed hands while running ({Worker}); this attempt's output is dropped", run.Id, run.WorkerName);
@@ -211,6 +221,18 @@ public sealed class InferenceJob(
         }
         db.Messages.RemoveRange(run.Messages);
         run.Messages.AddRange(messages);
+        // Every generated token's logprob (headers included: the ids replay the whole completion); an earlier attempt's go.
+        if (logprobs is { Count: > 0 })
+        {
+            var stored = RunLogprobs.Create(logprobs);
+            run.Logprobs ??= new RunLogprobs();
+            run.Logprobs.TokenCount = stored.TokenCount;
+            run.Logprobs.Payload = stored.Payload;
+        }
+        else if (run.Logprobs is not null)
+        {
+            db.Remove(run.Logprobs);
+        }
         // What the worker learned while running (the rest of the manifest was fixed when the run was created).
         run.Manifest.Seed = finished.Manifest.Seed;
         run.Manifest.PromptTokenCount = finished.Manifest.PromptTokenCount;

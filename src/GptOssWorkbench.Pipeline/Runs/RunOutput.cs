@@ -14,6 +14,7 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
 {
     private readonly HarmonyStreamParser parser = new(tokenizer);
     private readonly List<int> tokenCounts = [];
+    private readonly List<TokenLogprob> pendingLogprobs = [];
     private int tokensInCurrent;
     private MessageStarted? current;
 
@@ -22,14 +23,20 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
     public bool StoppedByCall { get; private set; }
     public IReadOnlyList<string> Warnings => parser.Warnings;
 
-    public void Feed(int token)
+    /// <param name="logprob">The token's logprob when the run records them; content tokens' ones ride on the deltas.</param>
+    public void Feed(int token, TokenLogprob? logprob = null)
     {
         tokensInCurrent++;
         TokenCount++;
+        // Content = text of a message; headers and the tokens that end a message are not (OpenAI reports answer tokens only).
+        if (logprob is not null && parser.InsideMessage && !EndsContent(token)) pendingLogprobs.Add(logprob);
         var events = parser.Feed(token);
         Handle(events);
         StoppedByCall = parser.StoppedBy == StopReason.Call;
     }
+
+    private static bool EndsContent(int token) =>
+        token is HarmonyTokens.End or HarmonyTokens.Return or HarmonyTokens.Call or HarmonyTokens.EndOfText or HarmonyTokens.Start;
 
     /// <summary>End of the stream: closes an unfinished message (kept, marked by a parse warning).</summary>
     public void Finish() => Handle(parser.Finish());
@@ -46,9 +53,11 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
                     current = started;
                     break;
                 case ContentDelta delta:
-                    updates.Publish(new RunDelta(run.Id, run.BatchJobId, tokenCounts.Count, current?.Channel, current?.Recipient, delta.Text));
+                    PublishDelta(delta.Text);
                     break;
                 case MessageEnded ended:
+                    // Tokens whose bytes never became text (a cut-off character) still belong to this message.
+                    if (pendingLogprobs.Count > 0) PublishDelta("");
                     // Reasoning tokens: every token of an analysis message, its header and terminator included.
                     if (ended.Message.Channel == Channels.Analysis) ReasoningTokens += tokensInCurrent;
                     current = null;
@@ -57,6 +66,17 @@ public sealed class RunOutput(Run run, int replyToOrder, DateTime now, HarmonyTo
                     break;
             }
         }
+    }
+
+    private void PublishDelta(string text)
+    {
+        IReadOnlyList<TokenLogprob>? logprobs = null;
+        if (pendingLogprobs.Count > 0)
+        {
+            logprobs = pendingLogprobs.ToArray();
+            pendingLogprobs.Clear();
+        }
+        updates.Publish(new RunDelta(run.Id, run.BatchJobId, tokenCounts.Count, current?.Channel, current?.Recipient, text) { Logprobs = logprobs });
     }
 
     /// <summary>The messages so far (finished ones plus the one being written) as new rows for the run.</summary>

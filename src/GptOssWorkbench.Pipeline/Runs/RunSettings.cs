@@ -17,6 +17,15 @@ public sealed record RunSettings
     public int MaxTokens { get; init; } = 1024;
     public IReadOnlyList<string> Stop { get; init; } = [];
 
+    /// <summary>Record each output token's log-probability (as OpenAI's logprobs).</summary>
+    public bool Logprobs { get; init; }
+
+    /// <summary>Most likely alternatives recorded per token, 0 to <see cref="MaxTopLogprobs"/> (OpenAI's top_logprobs); needs <see cref="Logprobs"/>.</summary>
+    public int TopLogprobs { get; init; }
+
+    /// <summary>OpenAI's limit, which also keeps the stored payload small.</summary>
+    public const int MaxTopLogprobs = 20;
+
     /// <summary>Null = a random seed, chosen and recorded when the run starts.</summary>
     public long? Seed { get; init; }
 
@@ -42,6 +51,8 @@ public sealed record RunSettings
         FrequencyPenalty = FrequencyPenalty,
         MaxTokens = MaxTokens,
         StopSequences = [.. Stop],
+        Logprobs = Logprobs,
+        TopLogprobs = TopLogprobs,
         Seed = Seed,
         SystemInstructions = SystemInstructions,
         DeveloperInstructions = DeveloperInstructions,
@@ -56,6 +67,8 @@ public sealed record RunSettings
         if (!double.IsFinite(TopP) || TopP is <= 0 or > 1) throw new ArgumentException($"Top-p must be in (0, 1] (got {TopP}).");
         if (TopK is < 0) throw new ArgumentException($"Top-k must be 0 or more (got {TopK}).");
         if (MinP is < 0 or > 1) throw new ArgumentException($"Min-p must be between 0 and 1 (got {MinP}).");
+        if (TopLogprobs is < 0 or > MaxTopLogprobs) throw new ArgumentException($"Top logprobs must be between 0 and {MaxTopLogprobs} (got {TopLogprobs}).");
+        if (TopLogprobs > 0 && !Logprobs) throw new ArgumentException("Top logprobs need logprobs turned on.");
         if (MaxTokens < 1) throw new ArgumentException($"Max tokens must be at least 1 (got {MaxTokens}).");
     }
 }

@@ -132,7 +132,7 @@ public sealed class PostgresRunUpdateRelay(string connectionString, RunUpdates u
             yield break;
         }
         for (var at = 0; at < delta.Text.Length; at += 1500)
-            yield return delta with { Text = delta.Text.Substring(at, Math.Min(1500, delta.Text.Length - at)) };
+            yield return delta with { Text = delta.Text.Substring(at, Math.Min(1500, delta.Text.Length - at)), Logprobs = at == 0 ? delta.Logprobs : null };
     }
 
     private async Task NotifyAsync(NpgsqlDataSource dataSource, List<RunUpdate> batch, CancellationToken stoppingToken)

@@ -23,7 +23,14 @@ public sealed record RunStarted(long RunId, long? BatchJobId, string ModelName, 
 /// final = answer, commentary = tool calls and preambles).
 /// </summary>
 public sealed record RunDelta(long RunId, long? BatchJobId, int MessageIndex, string? Channel, string? Recipient, string Text)
-    : RunUpdate(RunId, BatchJobId);
+    : RunUpdate(RunId, BatchJobId)
+{
+    /// <summary>
+    /// When the run records logprobs: the content tokens that produced this text (a token whose bytes end mid
+    /// character has no text of its own and rides with the next delta, so text and tokens stay in step).
+    /// </summary>
+    public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
+}
 
 /// <summary>The run reached a final state; its messages and stats are stored (read them from the database).</summary>
 public sealed record RunFinished(long RunId, long? BatchJobId, RunStatus Status, string? FinishReason, string? Error, RunStats Stats)

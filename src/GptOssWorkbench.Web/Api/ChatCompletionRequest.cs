@@ -32,8 +32,12 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
         };
         var n = Integer(body, "n");
         if (n is not null and not 1) throw new ApiRequestException($"Only n=1 is supported (got {n}).", "n");
-        if (Bool(body, "logprobs") == true || Integer(body, "top_logprobs") is > 0)
-            throw new ApiRequestException("logprobs are not supported by this server yet.", Bool(body, "logprobs") == true ? "logprobs" : "top_logprobs");
+        var logprobs = Bool(body, "logprobs") == true;
+        var topLogprobs = Integer(body, "top_logprobs");
+        if (topLogprobs is not null && !logprobs)
+            throw new ApiRequestException("top_logprobs requires logprobs to be true.", "top_logprobs");
+        if (topLogprobs is < 0 or > RunSettings.MaxTopLogprobs)
+            throw new ApiRequestException($"top_logprobs must be between 0 and {RunSettings.MaxTopLogprobs} (got {topLogprobs}).", "top_logprobs");
         var maxTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens");
         if (maxTokens is < 1)
             throw new ApiRequestException($"max_tokens must be at least 1 (got {maxTokens}).", body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens");
@@ -53,6 +57,8 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             PresencePenalty = Number(body, "presence_penalty") ?? 0,
             FrequencyPenalty = Number(body, "frequency_penalty") ?? 0,
             ToolsJson = tools.Count > 0 ? RunTools.Write(tools) : null,
+            Logprobs = logprobs,
+            TopLogprobs = topLogprobs ?? 0,
         };
         var includeUsage = body.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;

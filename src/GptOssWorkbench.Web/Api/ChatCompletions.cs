@@ -76,9 +76,11 @@ public sealed class ChatCompletions(
             return Results.Empty;
         }
         RunFinished? finished = null;
+        var answerLogprobs = new List<TokenLogprob>();
         await foreach (var update in watcher.ReadAsync(turn.RunId, context.RequestAborted))
         {
             finished = update as RunFinished ?? finished;
+            if (update is RunDelta { Logprobs: { } logprobs } delta && IsAnswer(delta.Channel, delta.Recipient)) answerLogprobs.AddRange(logprobs);
         }
         if (finished is null || finished.Status != RunStatus.Succeeded)
         {
@@ -104,7 +106,7 @@ public sealed class ChatCompletions(
                         tool_calls = calls.Count > 0 ? calls.Select(c => c.ToJson()).ToArray() : null,
                     },
                     finish_reason = FinishReason(finished.FinishReason),
-                    logprobs = (object?)null,
+                    logprobs = request.Settings.Logprobs ? ApiLogprobs.Content(answerLogprobs) : null,
                 },
             },
             usage = Usage(finished.Stats),
@@ -116,10 +118,10 @@ public sealed class ChatCompletions(
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
-        object Chunk(object delta, string? finishReason) => new
+        object Chunk(object delta, string? finishReason, object? logprobs = null) => new
         {
             id, @object = "chat.completion.chunk", created, model = request.Model,
-            choices = new[] { new { index = 0, delta, finish_reason = finishReason, logprobs = (object?)null } },
+            choices = new[] { new { index = 0, delta, finish_reason = finishReason, logprobs } },
         };
         await WriteEventAsync(response, Chunk(new { role = "assistant", content = "" }, null));
         var callIndexes = new Dictionary<int, int>(); // run message index -> position in tool_calls
@@ -151,7 +153,8 @@ public sealed class ChatCompletions(
                         await WriteEventAsync(response, Chunk(new { tool_calls = new[] { call } }, null));
                         break;
                     case RunDelta delta when IsAnswer(delta.Channel, delta.Recipient):
-                        await WriteEventAsync(response, Chunk(new { content = delta.Text }, null));
+                        var logprobs = request.Settings.Logprobs && delta.Logprobs is { } tokens ? ApiLogprobs.Content(tokens) : null;
+                        await WriteEventAsync(response, Chunk(new { content = delta.Text }, null, logprobs));
                         break;
                     case RunFinished { Status: RunStatus.Succeeded } finished:
                         await WriteEventAsync(response, Chunk(new { }, FinishReason(finished.FinishReason)));

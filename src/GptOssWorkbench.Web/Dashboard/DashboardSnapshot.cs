@@ -4,18 +4,20 @@ using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Engine.Serving;
 using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Workers;
 using Microsoft.EntityFrameworkCore;
 
 public sealed record EngineRow(string Model, string Device, EngineMetrics Metrics);
 
 public sealed record FailureRow(long RunId, DateTime? FinishedAt, string Model, string? Error);
 
-/// <summary>One look at the system: database counts and the engines loaded in this process.</summary>
-public sealed record DashboardSnapshot(int Queued, int Running, int SucceededLastHour, int FailedLastHour, List<EngineRow> Engines, List<FailureRow> RecentFailures)
+/// <summary>One look at the system: database counts, the engines loaded in this process, and every worker's heartbeat.</summary>
+public sealed record DashboardSnapshot(int Queued, int Running, int SucceededLastHour, int FailedLastHour, List<EngineRow> Engines, List<FailureRow> RecentFailures,
+    IReadOnlyList<WorkerView> Workers)
 {
     public double DecodeTokensPerSecond => Engines.Sum(e => e.Metrics.DecodeTokensPerSecond);
 
-    public static async Task<DashboardSnapshot> TakeAsync(IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines)
+    public static async Task<DashboardSnapshot> TakeAsync(IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, WorkerDirectory workers)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         var hourAgo = DateTime.UtcNow.AddHours(-1);
@@ -37,6 +39,6 @@ public sealed record DashboardSnapshot(int Queued, int Running, int SucceededLas
             counts.FirstOrDefault(c => c.Key == RunStatus.Running)?.Count ?? 0,
             recent.FirstOrDefault(c => c.Key == RunStatus.Succeeded)?.Count ?? 0,
             recent.FirstOrDefault(c => c.Key == RunStatus.Failed)?.Count ?? 0,
-            rows, failures);
+            rows, failures, await workers.ListAsync());
     }
 }

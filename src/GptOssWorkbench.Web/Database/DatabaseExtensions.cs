@@ -7,30 +7,20 @@ using Microsoft.Extensions.Options;
 
 public static class DatabaseExtensions
 {
-    private const string SqliteMigrationsAssembly = "GptOssWorkbench.Migrations.Sqlite";
-    private const string PostgresMigrationsAssembly = "GptOssWorkbench.Migrations.Postgres";
-
     public static void AddWorkbenchDatabase(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         builder.Services.AddSingleton(sp =>
-            DatabaseTarget.From(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, sp.GetRequiredService<WorkbenchPaths>()));
+        {
+            var paths = sp.GetRequiredService<WorkbenchPaths>();
+            return DatabaseTarget.From(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, paths.DataDirectory, paths.BaseDirectory);
+        });
         builder.Services.AddSingleton<DatabaseStartup>();
 
         // A factory, not a scoped context: a Blazor Server circuit lives for the whole visit, so each unit of
         // work creates and disposes its own short-lived context.
         builder.Services.AddDbContextFactory<WorkbenchDbContext>((sp, options) =>
-        {
-            var target = sp.GetRequiredService<DatabaseTarget>();
-            if (target.Provider == DatabaseProvider.PostgreSQL)
-            {
-                options.UseNpgsql(target.ConnectionString, b => b.MigrationsAssembly(PostgresMigrationsAssembly));
-            }
-            else
-            {
-                options.UseSqlite(target.ConnectionString, b => b.MigrationsAssembly(SqliteMigrationsAssembly));
-            }
-        });
+            WorkbenchDatabase.Configure(options, sp.GetRequiredService<DatabaseTarget>()));
     }
 
     /// <summary>Creates the data folder and applies EF migrations; records (and logs) a failure instead of throwing.</summary>
@@ -40,14 +30,10 @@ public static class DatabaseExtensions
         var target = app.Services.GetRequiredService<DatabaseTarget>();
         try
         {
-            if (target.DataFile is not null)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(target.DataFile)!);
-            }
             var factory = app.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
             await using var db = await factory.CreateDbContextAsync();
             var pending = (await db.Database.GetPendingMigrationsAsync()).Count();
-            await db.Database.MigrateAsync();
+            await WorkbenchDatabase.MigrateAsync(db);
             startup.Succeeded(pending);
             app.Logger.LogInformation("Database ready: {Database} ({Applied} migrations applied now)", target.Description, pending);
         }

@@ -4,7 +4,7 @@ using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
-using GptOssWorkbench.Web.Database;
+using GptOssWorkbench.Data;
 using GptOssWorkbench.Web.Hosting;
 using Hangfire;
 using Hangfire.InMemory;
@@ -55,6 +55,8 @@ public static class JobsExtensions
         if (runServer)
         {
             builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
+            // This process runs jobs on its own engines: it is a worker the Dashboard should list.
+            builder.Services.AddWorkerHeartbeat();
         }
     }
 

@@ -58,25 +58,36 @@ public class SqliteMigrationTests
     }
 
     [Fact]
-    public async Task Configure_creates_the_missing_data_folder_and_rejects_an_empty_postgres_connection_string()
+    public async Task Configuring_touches_no_disk_and_migrating_creates_the_missing_data_folder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "gptoss-data-tests-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new DatabaseOptions { SqliteFile = Path.Combine(folder, "nested", "w.db") };
+            var target = DatabaseTarget.From(new DatabaseOptions(), Path.Combine(folder, "nested"));
             var builder = new DbContextOptionsBuilder<WorkbenchDbContext>();
-            WorkbenchDatabase.Configure(builder, options);
-            Assert.True(Directory.Exists(Path.Combine(folder, "nested")));
+            WorkbenchDatabase.Configure(builder, target);
+            Assert.False(Directory.Exists(folder));
+
+            await using (var db = new WorkbenchDbContext(builder.Options))
+                await WorkbenchDatabase.MigrateAsync(db);
+
+            Assert.Equal(Path.Combine(folder, "nested", "workbench.db"), target.DataFile);
+            Assert.True(File.Exists(target.DataFile));
         }
         finally
         {
+            SqliteConnection.ClearAllPools();
             if (Directory.Exists(folder))
                 Directory.Delete(folder, true);
         }
+    }
 
-        var error = Assert.Throws<InvalidOperationException>(() => WorkbenchDatabase.Configure(
-            new DbContextOptionsBuilder<WorkbenchDbContext>(), new DatabaseOptions { Provider = DatabaseProvider.Postgres }));
-        Assert.Contains("PostgresConnectionString", error.Message);
+    [Fact]
+    public void An_empty_postgres_connection_string_is_refused_naming_the_setting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            DatabaseTarget.From(new DatabaseOptions { Provider = DatabaseProvider.PostgreSQL }, "data"));
+        Assert.Contains("Database:ConnectionString", error.Message);
     }
 
     private static async Task<List<string>> ReadTableNamesAsync(string file)

@@ -50,7 +50,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     public WorkbenchDbContext NewContext(string connectionString)
     {
         var builder = new DbContextOptionsBuilder<WorkbenchDbContext>();
-        WorkbenchDatabase.Configure(builder, new DatabaseOptions { Provider = DatabaseProvider.Postgres, PostgresConnectionString = connectionString });
+        WorkbenchDatabase.Configure(builder, DatabaseTarget.PostgreSql(connectionString));
         return new WorkbenchDbContext(builder.Options);
     }
 

@@ -9,12 +9,12 @@ public sealed class SqliteTestDatabase : IAsyncDisposable
     private SqliteTestDatabase(string folder)
     {
         Folder = folder;
-        Options = new DatabaseOptions { Provider = DatabaseProvider.Sqlite, SqliteFile = Path.Combine(folder, "workbench.db") };
+        Target = DatabaseTarget.Sqlite(Path.Combine(folder, "workbench.db"));
     }
 
     public string Folder { get; }
-    public DatabaseOptions Options { get; }
-    public string FilePath => Options.SqliteFile;
+    public DatabaseTarget Target { get; }
+    public string FilePath => Target.DataFile!;
 
     public static async Task<SqliteTestDatabase> CreateAsync(bool migrate = true)
     {
@@ -31,7 +31,7 @@ public sealed class SqliteTestDatabase : IAsyncDisposable
     public WorkbenchDbContext NewContext()
     {
         var builder = new DbContextOptionsBuilder<WorkbenchDbContext>();
-        WorkbenchDatabase.Configure(builder, Options);
+        WorkbenchDatabase.Configure(builder, Target);
         return new WorkbenchDbContext(builder.Options);
     }
 

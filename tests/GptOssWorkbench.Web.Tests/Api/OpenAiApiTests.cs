@@ -120,7 +120,7 @@ public sealed class OpenAiApiTests(PipelineHostFixture fixture)
     [InlineData("max_tokens", 0, "max_tokens")]
     [InlineData("reasoning_effort", "extreme", "reasoning_effort")]
     [InlineData("seed", "abc", "seed")]
-    [InlineData("logprobs", true, "logprobs")]
+    [InlineData("top_logprobs", 3, "top_logprobs")]
     public async Task A_bad_parameter_gets_400_naming_it(string field, object value, string param)
     {
         var (key, _) = await fixture.Host.CreateKeyAsync(UserRoles.Reviewer);

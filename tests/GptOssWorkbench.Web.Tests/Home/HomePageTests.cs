@@ -1,6 +1,7 @@
 namespace GptOssWorkbench.Web.Tests.Home;
 
 using Bunit;
+using GptOssWorkbench.Data;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Home;
 using GptOssWorkbench.Web.Jobs;

@@ -136,6 +136,57 @@ public sealed class BatchPipelineTests(PipelineHostFixture fixture)
         Assert.True(cancelled.Cancelled >= 11, $"{cancelled}");
     }
 
+    [Fact]
+    public async Task A_batch_with_logprobs_stores_them_and_exports_one_entry_per_output_token()
+    {
+        var batch = await Batches.ImportAsync(File("prompt\nSay hi\n"), "lp.csv", Request(), new BatchRunOptions(MaxTokens: 5, TopLogprobs: 3));
+        var plain = await Batches.ImportAsync(File("prompt\nSay hi\n"), "plain.csv", Request(), new BatchRunOptions(MaxTokens: 5));
+        await WaitForBatchAsync(batch.Id, p => p.Status == BatchStatus.Completed);
+        await WaitForBatchAsync(plain.Id, p => p.Status == BatchStatus.Completed);
+
+        using var output = new MemoryStream();
+        await Batches.ExportJsonlAsync(batch.Id, output);
+        var line = JsonDocument.Parse(Encoding.UTF8.GetString(output.ToArray()).Trim()).RootElement;
+        var tokens = line.GetProperty("logprobs").EnumerateArray().ToList();
+        Assert.Equal(5, line.GetProperty("output_tokens").GetInt32());
+        Assert.Equal(5, tokens.Count);
+        foreach (var token in tokens)
+        {
+            var logprob = token.GetProperty("logprob").GetDouble();
+            Assert.True(logprob <= 0, $"logprob {logprob}");
+            var top = token.GetProperty("top").EnumerateArray().Select(t => (Id: t.GetProperty("token_id").GetInt32(), Logprob: t.GetProperty("logprob").GetDouble())).ToList();
+            Assert.Equal(3, top.Count);
+            Assert.True(top[0].Logprob >= top[1].Logprob && top[1].Logprob >= top[2].Logprob, string.Join(", ", top));
+            var chosen = token.GetProperty("token_id").GetInt32();
+            if (top.Any(t => t.Id == chosen)) Assert.Equal(top.First(t => t.Id == chosen).Logprob, logprob);
+            else Assert.True(logprob <= top[2].Logprob);
+            Assert.True(token.TryGetProperty("token", out _));
+        }
+        await using (var db = await services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+        {
+            var run = await db.Runs.Include(r => r.Logprobs).SingleAsync(r => r.BatchJobId == batch.Id);
+            Assert.True(run.Manifest.Logprobs);
+            Assert.Equal(3, run.Manifest.TopLogprobs);
+            Assert.Equal(5, run.Logprobs!.TokenCount);
+            Assert.False(await db.RunLogprobs.AnyAsync(l => l.Run!.BatchJobId == plain.Id));
+        }
+        using var plainOutput = new MemoryStream();
+        await Batches.ExportJsonlAsync(plain.Id, plainOutput);
+        Assert.False(JsonDocument.Parse(Encoding.UTF8.GetString(plainOutput.ToArray()).Trim()).RootElement.TryGetProperty("logprobs", out _));
+    }
+
+    [Fact]
+    public async Task A_batch_asking_for_more_than_20_top_logprobs_is_refused_and_stores_nothing()
+    {
+        var before = await CountAsync();
+
+        var error = await Assert.ThrowsAsync<BatchImportException>(() =>
+            Batches.ImportAsync(File("prompt\nhi\n"), "many.csv", Request(), new BatchRunOptions(TopLogprobs: 21)));
+
+        Assert.Contains("top_logprobs", error.Message);
+        Assert.Equal(before, await CountAsync());
+    }
+
     private async Task<BatchProgress> WaitForBatchAsync(long batchId, Func<BatchProgress, bool> until, int seconds = 90)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -143,7 +194,7 @@ public sealed class BatchPipelineTests(PipelineHostFixture fixture)
         {
             var progress = await Batches.GetProgressAsync(batchId);
             if (until(progress)) return progress;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Batch {batchId}: {progress}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Batch {batchId}: {progress}\n{fixture.Host.Logs.All}");
             await Task.Delay(100);
         }
     }

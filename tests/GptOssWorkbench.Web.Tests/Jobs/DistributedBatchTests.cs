@@ -6,6 +6,8 @@ using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Pipeline.Workers;
+using GptOssWorkbench.Data.Workers;
 using GptOssWorkbench.Web.Tests.Hosting;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -36,6 +38,7 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
             ["Jobs__WorkerCount"] = "3",
             ["Jobs__InvisibilityTimeout"] = "00:00:05",
             ["Pipeline__OutputFlushInterval"] = "00:00:00.200",
+            ["Pipeline__HeartbeatInterval"] = "00:00:00.500",
             ["Workbench__DataDirectory"] = Path.Combine(web.TempDirectory, "worker-data"),
             ["Logging__LogLevel__Default"] = "Warning",
         };
@@ -43,6 +46,15 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         using var second = WorkerProcess.Start("w2", environment, web.TempDirectory);
         var monitoring = web.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
         await Until(() => monitoring.Servers().Count == 2, 60, () => $"workers did not register.\nw1:\n{first.Log()}\nw2:\n{second.Log()}");
+        // Both worker processes report themselves through the shared database; the web app runs no jobs, so it does not.
+        var directory = web.Services.GetRequiredService<WorkerDirectory>();
+        IReadOnlyList<WorkerView> workers = [];
+        await Until(async () => (workers = await directory.ListAsync()).Count(w => w.State == WorkerState.Online) == 2, 30,
+            () => $"worker heartbeats: {string.Join(", ", workers.Select(w => $"{w.Heartbeat.Name} {w.State}"))}");
+        Assert.Equal(["w1", "w2"], workers.Select(w => w.Heartbeat.Name).Order());
+        Assert.Equal(first.ProcessId, workers.Single(w => w.Heartbeat.Name == "w1").Heartbeat.ProcessId);
+        Assert.Equal(second.ProcessId, workers.Single(w => w.Heartbeat.Name == "w2").Heartbeat.ProcessId);
+        Assert.All(workers, w => Assert.Equal("cpu", w.Heartbeat.Device));
 
         using var recorder = new PipelineWaits.Recorder(web.Services);
         // More items than the two workers' job slots, so w1 keeps starting new ones after its first finish.
@@ -105,6 +117,13 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         await Until(() => runs.All(r => recorder.Of(r.Id).OfType<RunFinished>().Any()), 10, () => "not every RunFinished reached the web process");
         Assert.Contains(recorder.Updates, u => u is RunDelta);
         Assert.False(second.HasExited, second.Log());
+
+        // The surviving worker reports the model it loaded, with the fingerprint the runs recorded.
+        await Until(async () => WorkerDirectory.WorkersWithModel(workers = await directory.ListAsync(), TinyModel.Name).Contains("w2"), 10,
+            () => $"w2 does not report {TinyModel.Name} loaded");
+        var reported = workers.Single(w => w.Heartbeat.Name == "w2").Models.Single(m => m.Name == TinyModel.Name);
+        Assert.Equal(runs[0].Manifest.WeightsFingerprint, reported.WeightsFingerprint);
+        Assert.True(reported.KvBlocksTotal > 0);
     }
 
     private static async Task Until(Func<Task<bool>> condition, int seconds, Func<string> failure)

@@ -51,7 +51,7 @@ public sealed class RecoveryTests
     private static async Task<WorkbenchDbContext> OpenAsync(string dataDirectory)
     {
         var options = new DbContextOptionsBuilder<WorkbenchDbContext>();
-        WorkbenchDatabase.Configure(options, new DatabaseOptions { SqliteFile = Path.Combine(dataDirectory, "workbench.db") });
+        WorkbenchDatabase.Configure(options, DatabaseTarget.Sqlite(Path.Combine(dataDirectory, "workbench.db")));
         var db = new WorkbenchDbContext(options.Options);
         await Task.CompletedTask;
         return db;

@@ -28,6 +28,7 @@ public static class TinyModel
             ["Models:CreateDemoModel"] = "false",
             ["Pipeline:OutputFlushInterval"] = "00:00:00.200",
             ["Pipeline:CancellationPollInterval"] = "00:00:00.200",
+            ["Pipeline:HeartbeatInterval"] = "00:00:00.300",
         };
         if (dataDirectory is not null) settings["Workbench:DataDirectory"] = dataDirectory;
         return settings;

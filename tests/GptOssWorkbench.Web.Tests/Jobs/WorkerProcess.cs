@@ -48,6 +48,8 @@ public sealed class WorkerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int ProcessId => process.Id;
+
     /// <summary>SIGKILL: no shutdown code runs, like a crash or an OOM kill.</summary>
     public void Kill()
     {
