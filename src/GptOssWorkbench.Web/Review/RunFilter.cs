@@ -28,6 +28,13 @@ public sealed record RunFilter
     /// <summary>Inclusive day: runs created before the end of this date.</summary>
     public DateTime? To { get; init; }
 
+    /// <summary>
+    /// Set for a reviewer: the rating filters (and the list's scores) look only at this reviewer's own ratings, so
+    /// nobody learns what others gave a run before rating it (independent ratings keep agreement figures honest).
+    /// Null (viewers) uses everyone's.
+    /// </summary>
+    public string? RatingsBy { get; init; }
+
     public IQueryable<Run> Apply(IQueryable<Run> runs)
     {
         if (!string.IsNullOrWhiteSpace(Text))
@@ -52,12 +59,13 @@ public sealed record RunFilter
             var end = DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc);
             runs = runs.Where(r => r.CreatedAt < end);
         }
+        var by = RatingsBy;
         runs = Rating switch
         {
-            RatingFilter.Unrated => runs.Where(r => !r.Ratings.Any()),
-            RatingFilter.Rated => runs.Where(r => r.Ratings.Any()),
-            RatingFilter.LowAnswer => runs.Where(r => r.Ratings.Any(x => x.AnswerScore <= 2)),
-            RatingFilter.HighAnswer => runs.Where(r => r.Ratings.Any(x => x.AnswerScore >= 4)),
+            RatingFilter.Unrated => runs.Where(r => !r.Ratings.Any(x => by == null || x.ReviewerUserId == by)),
+            RatingFilter.Rated => runs.Where(r => r.Ratings.Any(x => by == null || x.ReviewerUserId == by)),
+            RatingFilter.LowAnswer => runs.Where(r => r.Ratings.Any(x => (by == null || x.ReviewerUserId == by) && x.AnswerScore <= 2)),
+            RatingFilter.HighAnswer => runs.Where(r => r.Ratings.Any(x => (by == null || x.ReviewerUserId == by) && x.AnswerScore >= 4)),
             _ => runs,
         };
         return runs;

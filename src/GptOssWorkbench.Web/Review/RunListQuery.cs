@@ -20,6 +20,7 @@ public static class RunListQuery
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var runs = filter.Apply(db.Runs.AsNoTracking());
         var total = await runs.CountAsync(cancellationToken);
+        var by = filter.RatingsBy;
         var rows = await runs
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(page * pageSize).Take(pageSize)
@@ -28,8 +29,8 @@ public static class RunListQuery
                 r.BatchJob == null ? null : r.BatchJob.Name,
                 r.PromptText.Length > PromptPreviewLength ? r.PromptText.Substring(0, PromptPreviewLength) : r.PromptText,
                 r.ReasoningTokens, r.OutputTokens,
-                r.Ratings.Average(x => (double?)x.AnswerScore),
-                r.Ratings.Average(x => (double?)x.ReasoningScore),
+                r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.AnswerScore),
+                r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.ReasoningScore),
                 r.Tags.Select(t => t.Name).ToList()))
             .ToListAsync(cancellationToken);
         return (rows, total);

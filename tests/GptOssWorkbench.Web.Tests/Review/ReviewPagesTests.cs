@@ -55,6 +55,30 @@ public sealed class ReviewPagesTests : DatabaseComponentTest
     }
 
     [Fact]
+    public async Task A_reviewer_sees_other_reviewers_ratings_only_after_saving_their_own()
+    {
+        var run = Db.AddRun("2+2?", "Two plus two is four.", "4");
+        await using (var db = Db.CreateDbContext())
+        {
+            db.Users.Add(new GptOssWorkbench.Data.Workspaces.User { Id = "other", Name = "Other Reviewer", Email = "o@x", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        await ReviewActions.SaveRatingAsync(Db, run.Id, "other", 1, 1, ["hallucination"]);
+
+        var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForElement("[data-testid=ratings-hidden]");
+        Assert.Empty(cut.FindAll("[data-testid=rating-row]"));
+        Assert.DoesNotContain("Other Reviewer", cut.Markup);
+
+        cut.FindAll("[data-testid=answer-rating] .mud-rating-item")[4].Click();
+        cut.Find("[data-testid=save-rating]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=rating-row]").Count));
+        Assert.Contains("Other Reviewer: reasoning 1, answer 1", cut.Markup);
+        Assert.Empty(cut.FindAll("[data-testid=ratings-hidden]"));
+    }
+
+    [Fact]
     public void Missing_run_says_so()
     {
         var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, 999));

@@ -77,4 +77,31 @@ public sealed class RunListQueryTests : IDisposable
         Assert.Empty(db.Ratings);
         Assert.Empty(db.SpanAnnotations);
     }
+
+    [Fact]
+    public async Task For_a_reviewer_scores_and_rating_filters_use_only_their_own_ratings()
+    {
+        var rated = _db.AddRun("rated by both", "r", "a");
+        var other = _db.AddRun("rated by the other", "r", "a");
+        var me = await new CurrentReviewer(_db).GetUserIdAsync();
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Users.Add(new GptOssWorkbench.Data.Workspaces.User { Id = "other", Name = "Other", Email = "o@x", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        await ReviewActions.SaveRatingAsync(_db, rated.Id, me, 2, 2, []);
+        await ReviewActions.SaveRatingAsync(_db, rated.Id, "other", 4, 4, []);
+        await ReviewActions.SaveRatingAsync(_db, other.Id, "other", 5, 5, []);
+
+        var mine = (await RunListQuery.LoadPageAsync(_db, new RunFilter { RatingsBy = me }, 0, 10)).Rows.ToDictionary(r => r.Prompt);
+        Assert.Equal((2.0, 2.0), (mine["rated by both"].AnswerScore, mine["rated by both"].ReasoningScore));
+        Assert.Null(mine["rated by the other"].AnswerScore);
+        Assert.Equal("rated by the other", (await RunListQuery.LoadPageAsync(_db, new RunFilter { RatingsBy = me, Rating = RatingFilter.Unrated }, 0, 10)).Rows.Single().Prompt);
+        Assert.Equal(0, (await RunListQuery.LoadPageAsync(_db, new RunFilter { RatingsBy = me, Rating = RatingFilter.HighAnswer }, 0, 10)).Total);
+
+        // Without a rater (viewers) everyone's ratings count.
+        var all = (await RunListQuery.LoadPageAsync(_db, new RunFilter(), 0, 10)).Rows.ToDictionary(r => r.Prompt);
+        Assert.Equal(3.0, all["rated by both"].AnswerScore);
+        Assert.Equal(2, (await RunListQuery.LoadPageAsync(_db, new RunFilter { Rating = RatingFilter.HighAnswer }, 0, 10)).Total);
+    }
 }
