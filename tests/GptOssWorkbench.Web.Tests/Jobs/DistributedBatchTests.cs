@@ -57,11 +57,12 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         Assert.All(workers, w => Assert.Equal("cpu", w.Heartbeat.Device));
 
         using var recorder = new PipelineWaits.Recorder(web.Services);
-        // More items than the two workers' job slots, so w1 keeps starting new ones after its first finish.
+        // More items than the two workers' job slots, so w1 keeps starting new ones after its first finish; 40 tokens
+        // each so a run lasts much longer than the moment between seeing it running and killing its worker.
         var prompts = string.Join("\n", Enumerable.Range(1, 40).Select(i => $"question {i}"));
         var batch = await web.Services.GetRequiredService<BatchService>().ImportAsync(
             new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + prompts + "\n")), "forty.csv",
-            new BatchImportRequest { Name = "distributed", Matrix = new BatchMatrix { Models = [TinyModel.Name] } }, new BatchRunOptions(MaxTokens: 12));
+            new BatchImportRequest { Name = "distributed", Matrix = new BatchMatrix { Models = [TinyModel.Name] } }, new BatchRunOptions(MaxTokens: 40));
 
         var factory = web.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
         async Task<List<Run>> RunsAsync()
@@ -79,6 +80,9 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
             return atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Succeeded) && atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Running);
         }, 90, () => $"w1 never had finished and running items at once.\nw1:\n{first.Log()}");
         first.Kill();
+        // Read again now that w1 is dead: a run seen running above may have committed its final state in the
+        // moment before the kill, and then it is w1's finished work, not an interrupted one.
+        atKill = await RunsAsync();
         var finishedByFirst = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Succeeded).ToDictionary(r => r.Id);
         var interrupted = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Running).Select(r => r.Id).ToList();
 
