@@ -53,7 +53,8 @@ public sealed class BootstrapAdminTests
         await using var again = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Workbench:DataDirectory"] = data });
         using var second = again.CreateCookieClient();
         using var signIn = await TestAccounts.PostSignInFormAsync(second, "admin@localhost", password);
-        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        // The host's log goes with a failure: this sign-in once answered 500 on a loaded machine.
+        Assert.True(signIn.StatusCode == HttpStatusCode.Redirect, $"{signIn.StatusCode}\n{again.Logs.All}");
         Assert.DoesNotContain("Created the first admin account", again.Logs.All);
     }
 
