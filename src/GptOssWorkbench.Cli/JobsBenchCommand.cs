@@ -14,6 +14,7 @@ using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
 using Hangfire.InMemory;
 using Microsoft.EntityFrameworkCore;
@@ -125,12 +126,27 @@ public static class JobsBenchCommand
         var file = new MemoryStream(Encoding.UTF8.GetBytes("prompt\n" + string.Join("\n", prompts) + "\n"));
         var matrix = new BatchMatrix { Models = ["bench"] };
         var batches = services.GetRequiredService<BatchService>();
+        // The end is taken from the runs' own RunFinished updates: polling batch progress every few ms was itself
+        // database load competing with the jobs (and added up to a poll interval to the measured time).
+        var finished = 0;
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = services.GetRequiredService<RunUpdates>().SubscribeAll(update =>
+        {
+            if (update is RunFinished && Interlocked.Increment(ref finished) == prompts.Count) allDone.TrySetResult();
+        });
         var clock = Stopwatch.StartNew();
         var batch = await batches.ImportAsync(file, "bench.csv", new BatchImportRequest { Name = "bench", Matrix = matrix }, new BatchRunOptions(MaxTokens: maxTokens));
-        while ((await batches.GetProgressAsync(batch.Id)).Status != BatchStatus.Completed) await Task.Delay(20);
+        await allDone.Task;
         var seconds = clock.Elapsed.TotalSeconds;
         await using var db = await services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
-        var tokens = await db.Runs.Where(r => r.BatchJobId == batch.Id).SumAsync(r => (long)r.OutputTokens);
-        return (tokens, seconds);
+        var runs = await db.Runs.Where(r => r.BatchJobId == batch.Id).Select(r => new { r.OutputTokens, r.FinishReason, r.Status, r.Error, r.CreatedAt, r.StartedAt, r.FinishedAt, r.TokensPerSecond, r.TimeToFirstTokenMs }).ToListAsync();
+        Console.WriteLine("jobs finished: " + string.Join(", ", runs.GroupBy(r => $"{r.Status}/{r.FinishReason}").Select(g => $"{g.Key} × {g.Count()}")));
+        // Where a job's time goes: waiting in the queue, then claimed (StartedAt) to finished, of which the engine
+        // reports time to first token + decode; the rest of claimed-to-finished is the job's own work (DB, parsing).
+        var engineSeconds = runs.Where(r => r.TokensPerSecond > 0).Average(r => (r.TimeToFirstTokenMs ?? 0) / 1000 + r.OutputTokens / r.TokensPerSecond!.Value);
+        var claimedSeconds = runs.Where(r => r.StartedAt is not null && r.FinishedAt is not null).Average(r => (r.FinishedAt!.Value - r.StartedAt!.Value).TotalSeconds);
+        Console.WriteLine($"per job: claimed→finished {claimedSeconds:F2} s, of which engine (TTFT + decode) {engineSeconds:F2} s");
+        foreach (var error in runs.Where(r => r.Error is not null).Select(r => r.Error).Distinct()) Console.WriteLine($"  error: {error}");
+        return (runs.Sum(r => (long)r.OutputTokens), seconds);
     }
 }
