@@ -79,6 +79,8 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
             return atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Succeeded) && atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Running);
         }, 90, () => $"w1 never had finished and running items at once.\nw1:\n{first.Log()}");
         first.Kill();
+        // Read again after the kill: between the check and the kill w1 may still have finished a run.
+        atKill = await RunsAsync();
         var finishedByFirst = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Succeeded).ToDictionary(r => r.Id);
         var interrupted = atKill.Where(r => On(r, "w1") && r.Status == RunStatus.Running).Select(r => r.Id).ToList();
 
