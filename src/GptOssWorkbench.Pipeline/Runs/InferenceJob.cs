@@ -12,6 +12,7 @@ using GptOssWorkbench.Engine.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
@@ -33,7 +34,7 @@ using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 [AutomaticRetry(Attempts = 3)]
 public sealed class InferenceJob(
     IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
-    RunCancellations cancellations, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
+    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
 {
     private readonly PipelineOptions options = options.Value;
 
@@ -263,20 +264,29 @@ public sealed class InferenceJob(
 
     private static RunStats StatsOf(Run run) => new(run.PromptTokens, run.OutputTokens, run.ReasoningTokens, run.TimeToFirstTokenMs, run.TokensPerSecond);
 
-    /// <summary>Cancels made in another process reach this one through the run's flag (when no relay delivered them sooner).</summary>
+    /// <summary>
+    /// Cancels made in another process reach this one through the run's flag (when no relay delivered them sooner).
+    /// The flag is read once right after the token is registered (a cancel between claim and registration found no
+    /// token to cancel); only in distributed mode is it then polled, since in embedded mode every cancel comes from
+    /// this process and cancels the token directly: polling there was pure database load (two reads per second
+    /// per running run) competing with the engine for the CPU.
+    /// </summary>
     private async Task PollCancellationAsync(long runId, CancellationTokenSource userCancel, CancellationToken stop)
     {
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(options.CancellationPollInterval, stop);
-                await using var db = await dbFactory.CreateDbContextAsync(stop);
-                if (await db.Runs.Where(r => r.Id == runId).Select(r => r.CancellationRequested).FirstOrDefaultAsync(stop))
+                await using (var db = await dbFactory.CreateDbContextAsync(stop))
                 {
-                    userCancel.Cancel();
-                    return;
+                    if (await db.Runs.Where(r => r.Id == runId).Select(r => r.CancellationRequested).FirstOrDefaultAsync(stop))
+                    {
+                        userCancel.Cancel();
+                        return;
+                    }
                 }
+                if (role.Embedded) return;
+                await Task.Delay(options.CancellationPollInterval, stop);
             }
         }
         catch (OperationCanceledException)

@@ -80,6 +80,7 @@ public sealed class ChatCompletions(
         await foreach (var update in watcher.ReadAsync(turn.RunId, context.RequestAborted))
         {
             finished = update as RunFinished ?? finished;
+            if (update is RunStarted) answerLogprobs.Clear(); // a retried attempt starts the output over
             if (update is RunDelta { Logprobs: { } logprobs } delta && IsAnswer(delta.Channel, delta.Recipient)) answerLogprobs.AddRange(logprobs);
         }
         if (finished is null || finished.Status != RunStatus.Succeeded)

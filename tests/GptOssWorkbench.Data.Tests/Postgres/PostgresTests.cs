@@ -27,7 +27,7 @@ public class PostgresTests(PostgresCluster cluster)
             string[] expected =
             [
                 "ApiKeys", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
-                "RegisteredModels", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "__EFMigrationsHistory",
+                "RegisteredModels", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             ];
             Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));
         }

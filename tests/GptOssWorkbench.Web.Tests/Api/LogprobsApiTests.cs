@@ -33,7 +33,18 @@ public sealed class DemoModelHostFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Host.DisposeAsync();
 }
 
+/// <summary>
+/// Test classes that start a host with the trained demo model. They run one after the other: two such hosts started
+/// at once in one test process have left a run queued and never claimed (seen twice, not understood yet).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class DemoModelHostsCollection
+{
+    public const string Name = "Demo model hosts";
+}
+
 /// <summary>logprobs/top_logprobs through the official OpenAI client: the values are real log-probabilities of the answer tokens.</summary>
+[Collection(DemoModelHostsCollection.Name)]
 public sealed class LogprobsApiTests(DemoModelHostFixture fixture) : IClassFixture<DemoModelHostFixture>
 {
     private static ChatCompletionOptions Greedy(int top) =>

@@ -7,6 +7,7 @@ using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
+[Collection(GptOssWorkbench.Web.Tests.Api.DemoModelHostsCollection.Name)]
 public sealed class ModelCatalogTests
 {
     [Fact]
