@@ -17,6 +17,14 @@ public sealed record EngineOptions
     /// </summary>
     public IExpertMatmul? ExpertMatmul { get; init; }
 
+    /// <summary>
+    /// In bf16 on a CPU, dense projections (attention, unembedding) of steps with at most this many token rows run
+    /// on the streaming <see cref="Kernels.Bf16Matmul"/> kernel instead of libtorch; 0 = always libtorch.
+    /// </summary>
+    public int DenseKernelMaxRows { get; init; } = DefaultDenseKernelMaxRows;
+
+    public const int DefaultDenseKernelMaxRows = 4;
+
     public static ComputePrecision ParsePrecision(string text) => text.Trim().ToLowerInvariant() switch
     {
         "fp32" or "f32" or "float32" => ComputePrecision.Float32,

@@ -132,6 +132,33 @@ public class GptOssModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Bf16_decode_on_the_dense_kernel_stays_as_close_to_fp32_as_libtorch_linear()
+    {
+        using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 9);
+        using var exact = new GptOssModel(weights, Fp32);
+        using var kernel = new GptOssModel(weights, Bf16);
+        using var torchOnly = new GptOssModel(weights, Bf16 with { DenseKernelMaxRows = 0 });
+        var reference = exact.ScoreAllPositions(Sequence);
+        using var kernelCache = kernel.CreateCache();
+        using var torchCache = torchOnly.CreateCache();
+        double kernelWorst = 0, torchWorst = 0;
+        // One token per step: every dense projection and the unembedding take the kernel in the first model.
+        for (int p = 0; p < Sequence.Length; p++)
+        {
+            using var kernelLogits = kernel.Forward([Sequence[p]], kernelCache);
+            using var torchLogits = torchOnly.Forward([Sequence[p]], torchCache);
+            double scale = reference[p].Max(Math.Abs);
+            kernelWorst = Math.Max(kernelWorst, MaxDiff(GptOssModel.ToRows(kernelLogits)[0], reference[p]) / scale);
+            torchWorst = Math.Max(torchWorst, MaxDiff(GptOssModel.ToRows(torchLogits)[0], reference[p]) / scale);
+        }
+        output.WriteLine($"worst |bf16 - fp32| / max|logit|: kernel {kernelWorst:P2}, libtorch {torchWorst:P2}");
+        Assert.True(kernelWorst <= 0.02, $"kernel path: {kernelWorst:P2} of max|logit| from fp32");
+        Assert.True(kernelWorst <= torchWorst * 1.5, $"kernel path {kernelWorst:P2} is further from fp32 than libtorch's {torchWorst:P2}");
+    }
+
+    private static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
+
+    [Fact]
     public void A_batched_step_over_several_sequences_equals_running_each_alone()
     {
         using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 8);
