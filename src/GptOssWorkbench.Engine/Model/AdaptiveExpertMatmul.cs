@@ -14,6 +14,9 @@ public sealed class AdaptiveExpertMatmul(int maxFusedRows = AdaptiveExpertMatmul
     public const int DefaultMaxFusedRows = 32;
 
     private readonly FusedExpertMatmul fused = new();
+
+    /// <summary>Experts with at most this many token rows in a step take the fused kernel.</summary>
+    public int MaxFusedRows => maxFusedRows;
     private readonly DequantizingExpertMatmul dequantizing = new();
 
     public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert) =>
