@@ -93,7 +93,7 @@ public static class BenchCommand
         return kernel switch
         {
             "auto" => (options, "the engine's default"),
-            "adaptive" => (options with { ExpertMatmul = new AdaptiveExpertMatmul() }, "fused kernel for ≤ 32 rows, else dequantize"),
+            "adaptive" => (options with { ExpertMatmul = new AdaptiveExpertMatmul() }, $"fused kernel for ≤ {AdaptiveExpertMatmul.DefaultMaxFusedRows} rows, else dequantize"),
             "fused" => (options with { ExpertMatmul = new FusedExpertMatmul() }, "the fused MXFP4 kernel"),
             "dequantize" => (options with { ExpertMatmul = new DequantizingExpertMatmul() }, "dequantize + matmul"),
             _ => throw new ArgumentException($"--expert-kernel: unknown '{kernel}' (auto, adaptive, fused or dequantize)."),
