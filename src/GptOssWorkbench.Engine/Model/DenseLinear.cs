@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 /// One dense projection y = x·Wᵀ + b. In bf16 on a vector-capable CPU, a step with few rows (decode) runs on
 /// <see cref="Bf16Matmul"/>, which streams the weight once at close to memory bandwidth; libtorch's bf16
 /// linear at batch 1 reads it at a fraction of that here (measured 2.5-9 GB/s against a 20-40 GB/s probe).
-/// Many rows (prefill) are compute-bound and go to libtorch's GEMM. The kernel returns fp32 and also takes an
-/// fp32 input unrounded; libtorch's path rounds the input to the weight's dtype as before.
+/// Many rows (prefill) are compute-bound and go to libtorch's GEMM. Both paths round input and output to the
+/// weight's dtype and return fp32.
 /// </summary>
 internal sealed class DenseLinear : IDisposable
 {
@@ -39,8 +39,15 @@ internal sealed class DenseLinear : IDisposable
     /// <summary>x: [n, in], fp32 or the compute dtype. Returns [n, out] fp32.</summary>
     public Tensor Forward(Tensor x)
     {
-        if (x.shape[0] <= maxKernelRows) return Bf16Matmul.Multiply(weight, x, kernelBias, threads: threads);
         using var scope = NewDisposeScope();
+        if (x.shape[0] <= maxKernelRows)
+        {
+            // Same roundings as libtorch's bf16 linear (input and output in bf16), so a sequence gets the same
+            // logits up to summation order whether its step has 1 row (kernel) or many (libtorch): seeded sampling
+            // must not depend on what else shares the step.
+            using var output = Bf16Matmul.Multiply(weight, x.to(weight.dtype), kernelBias, threads: threads);
+            return output.to(weight.dtype).to(float32).MoveToOuterDisposeScope();
+        }
         return nn.functional.linear(x.to(weight.dtype), weight, bias).to(float32).MoveToOuterDisposeScope();
     }
 

@@ -9,7 +9,9 @@ using static TorchSharp.torch;
 /// kernels: the gate/up products of every routed expert in one parallel region, SwiGLU in C#, the down
 /// products in a second region, and the weighted sum in C#. The per-expert tensor path costs ~15 small libtorch
 /// ops and two parallel regions per expert, which at batch 1 took longer than reading the expert weights.
-/// Intermediates stay fp32 (the tensor path rounds them to bf16 between the projections).
+/// Intermediates are rounded to bf16 where the tensor path rounds them (each projection's output before its bias,
+/// the SwiGLU activation), so both paths agree up to summation order and a sequence's result does not depend on
+/// which path its step took.
 /// </summary>
 internal sealed partial class MixtureOfExperts
 {
@@ -28,9 +30,16 @@ internal sealed partial class MixtureOfExperts
             i = j;
         }
 
-        using var input = t.contiguous();
+        var expertOf = new int[assignments]; // by position in the expert-sorted order
+        foreach (var e in experts)
+        {
+            for (int i = e.First; i < e.First + e.Count; i++) expertOf[i] = e.Expert;
+        }
+
+        // The tensor path hands the experts bf16 rows; round the same way.
+        using var input = t.to(computeType).contiguous();
         var output = zeros(tokens, hidden, float32);
-        var x = (float*)TensorMemory.Pointer(input, "moe input");
+        var x = (ushort*)TensorMemory.Pointer(input, "moe input");
         var y = (float*)TensorMemory.Pointer(output, "moe output");
         var rowsIn = Alloc((long)assignments * hidden);
         var gateUp = Alloc((long)assignments * 2 * inner);
@@ -44,26 +53,27 @@ internal sealed partial class MixtureOfExperts
             var downBiases = (float*)TensorMemory.Pointer(downBias, "down bias");
             Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
                 (byte*)TensorMemory.Pointer(gateUpPacked!.Blocks, e.Expert, "gate_up blocks"), (byte*)TensorMemory.Pointer(gateUpPacked.Scales, e.Expert, "gate_up scales"),
-                rowsIn + (long)e.First * hidden, e.Count, gateUpBiases + (long)e.Expert * 2 * inner, gateUp + (long)e.First * 2 * inner)).ToArray(),
+                rowsIn + (long)e.First * hidden, e.Count, null, gateUp + (long)e.First * 2 * inner)).ToArray(),
                 2 * inner, hidden, kernelPath, kernelThreads);
 
             float limit = (float)config.SwigluLimit, alpha = (float)config.SwigluAlpha;
             for (int a = 0; a < assignments; a++)
             {
                 var h = gateUp + (long)a * 2 * inner;
+                var bias = gateUpBiases + (long)expertOf[a] * 2 * inner;
                 for (int j = 0; j < inner; j++)
                 {
                     // Projection 1 rows are interleaved: even = gate, odd = up; no lower clamp on the gate.
-                    float gate = Math.Min(h[2 * j], limit);
-                    float up = Math.Clamp(h[2 * j + 1], -limit, limit);
-                    activationRow[j] = gate / (1f + MathF.Exp(-alpha * gate)) * (up + 1f);
+                    float gate = Math.Min(RoundToBf16(h[2 * j]) + bias[2 * j], limit);
+                    float up = Math.Clamp(RoundToBf16(h[2 * j + 1]) + bias[2 * j + 1], -limit, limit);
+                    activationRow[j] = RoundToBf16(gate / (1f + MathF.Exp(-alpha * gate)) * (up + 1f));
                 }
                 EvenOddInput.Prepare(activationRow, 1, inner, activation + (long)a * inner);
             }
 
             Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
                 (byte*)TensorMemory.Pointer(downPacked!.Blocks, e.Expert, "down blocks"), (byte*)TensorMemory.Pointer(downPacked.Scales, e.Expert, "down scales"),
-                activation + (long)e.First * inner, e.Count, downBiases + (long)e.Expert * hidden, down + (long)e.First * hidden)).ToArray(),
+                activation + (long)e.First * inner, e.Count, null, down + (long)e.First * hidden)).ToArray(),
                 hidden, inner, kernelPath, kernelThreads);
 
             // The down bias is inside each expert's output, so the routing weight scales it too.
@@ -72,8 +82,9 @@ internal sealed partial class MixtureOfExperts
                 int a = order[i];
                 float weight = routeWeights[a];
                 var source = down + (long)i * hidden;
+                var bias = downBiases + (long)expertOf[i] * hidden;
                 var target = y + a / k * (long)hidden;
-                for (int c = 0; c < hidden; c++) target[c] += weight * source[c];
+                for (int c = 0; c < hidden; c++) target[c] += weight * (RoundToBf16(source[c]) + bias[c]);
             }
             return output;
         }
@@ -90,6 +101,14 @@ internal sealed partial class MixtureOfExperts
             NativeMemory.AlignedFree(activationRow);
             NativeMemory.AlignedFree(down);
         }
+    }
+
+    /// <summary>fp32 → bf16 → fp32 with round-to-nearest-even, as libtorch's conversion (values here are finite).</summary>
+    private static float RoundToBf16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        bits += 0x7FFF + ((bits >> 16) & 1);
+        return BitConverter.UInt32BitsToSingle(bits & 0xFFFF0000);
     }
 
     private static unsafe float* Alloc(long count) => (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(count, 1) * sizeof(float)), 64);
