@@ -93,7 +93,7 @@ public static class BenchCommand
         return kernel switch
         {
             "auto" => (options, "the engine's default"),
-            "adaptive" => (options with { ExpertMatmul = new AdaptiveExpertMatmul() }, "fused kernel for ≤ 32 rows, else dequantize"),
+            "adaptive" => (options with { ExpertMatmul = new AdaptiveExpertMatmul() }, $"fused kernel for ≤ {AdaptiveExpertMatmul.DefaultMaxFusedRows} rows, else dequantize"),
             "fused" => (options with { ExpertMatmul = new FusedExpertMatmul() }, "the fused MXFP4 kernel"),
             "dequantize" => (options with { ExpertMatmul = new DequantizingExpertMatmul() }, "dequantize + matmul"),
             _ => throw new ArgumentException($"--expert-kernel: unknown '{kernel}' (auto, adaptive, fused or dequantize)."),
@@ -154,6 +154,8 @@ public static class BenchCommand
             OutputTokens = output,
             Seconds = Math.Round(seconds, 4),
             TokensPerSecond = Math.Round(output / seconds, 3),
+            DecodeTokensPerSecond = metrics.DecodeOnlyStepSeconds == before.DecodeOnlyStepSeconds ? 0
+                : Math.Round((metrics.DecodeOnlyStepTokens - before.DecodeOnlyStepTokens) / (metrics.DecodeOnlyStepSeconds - before.DecodeOnlyStepSeconds), 3),
             TtftMsP50 = Math.Round(Median(outcomes.Select(o => o.Times[0]).ToList()), 3),
             ItlMsP50 = Math.Round(Median(gaps), 3),
             // Measured requests only (the warm-up's prompts are distinct and would dilute the rate).
@@ -184,6 +186,10 @@ public sealed record BenchRun
     public int OutputTokens { get; init; }
     public double Seconds { get; init; }
     public double TokensPerSecond { get; init; }
+
+    /// <summary>Output tokens per second of the steps that ran no prompt tokens (all sequences decoding): prefill excluded.</summary>
+    public double DecodeTokensPerSecond { get; init; }
+
     public double TtftMsP50 { get; init; }
     public double ItlMsP50 { get; init; }
     public double PrefixCacheHitRate { get; init; }
@@ -191,5 +197,5 @@ public sealed record BenchRun
     public BenchSample[]? Samples { get; init; }
 
     public string Describe() =>
-        $"concurrency {Concurrency,3}: {Requests} requests, {OutputTokens} tokens in {Seconds:F2} s = {TokensPerSecond:F1} tok/s, TTFT p50 {TtftMsP50:F1} ms, ITL p50 {ItlMsP50:F1} ms, prefix hits {PrefixCacheHitRate:P0}, preemptions {Preemptions}";
+        $"concurrency {Concurrency,3}: {Requests} requests, {OutputTokens} tokens in {Seconds:F2} s = {TokensPerSecond:F1} tok/s (decode-only steps {DecodeTokensPerSecond:F1} tok/s), TTFT p50 {TtftMsP50:F1} ms, ITL p50 {ItlMsP50:F1} ms, prefix hits {PrefixCacheHitRate:P0}, preemptions {Preemptions}";
 }

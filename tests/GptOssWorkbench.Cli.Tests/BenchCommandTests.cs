@@ -22,6 +22,7 @@ public class BenchCommandTests(TinyCheckpoint checkpoint) : IClassFixture<TinyCh
             double seconds = run.GetProperty("seconds").GetDouble();
             Assert.True(seconds > 0);
             Assert.Equal(4 * requests / seconds, run.GetProperty("tokens_per_second").GetDouble(), 0.01 * (4 * requests / seconds));
+            Assert.True(run.GetProperty("decode_tokens_per_second").GetDouble() > 0); // 4 tokens: 3 come from decode-only steps
             Assert.True(run.GetProperty("ttft_ms_p50").GetDouble() > 0);
             Assert.True(run.GetProperty("itl_ms_p50").GetDouble() > 0);
             var samples = run.GetProperty("samples").EnumerateArray().ToArray();

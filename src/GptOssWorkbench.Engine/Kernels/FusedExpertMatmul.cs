@@ -11,6 +11,10 @@ using static TorchSharp.torch;
 /// </summary>
 public sealed class FusedExpertMatmul(KernelPath path = KernelPath.Auto, int threads = 0) : GptOssWorkbench.Engine.Model.IExpertMatmul
 {
+    public KernelPath Path => path;
+
+    public int Threads => threads;
+
     public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert)
     {
         var result = Mxfp4Matmul.Multiply(weight, expert, input, bias: null, path, threads);

@@ -103,6 +103,26 @@ public static unsafe class Mxfp4Matmul
         }
     }
 
+    /// <summary>
+    /// Several experts of one projection in one parallel region: product i multiplies its token rows by its
+    /// expert's packed weight. All share <paramref name="rows"/> × <paramref name="columns"/>; x of every
+    /// product must already be in <see cref="EvenOddInput"/> order (prepare the step's rows once, not per expert).
+    /// </summary>
+    internal static void MultiplyPrepared(IReadOnlyList<Mxfp4Product> products, int rows, int columns, KernelPath path = KernelPath.Auto, int threads = 0)
+    {
+        var maxTokens = 0L;
+        foreach (var product in products)
+        {
+            CheckShape(rows, columns, product.N);
+            maxTokens = Math.Max(maxTokens, product.N);
+        }
+        var resolved = KernelPaths.Resolve(path);
+        var blockCount = columns / 32;
+        var works = products.Select(p => new RowWork(p.Blocks, p.Scales, blockCount, columns, rows, p.X, p.N, p.Bias, p.Y, resolved)).ToArray();
+        var rowCounts = products.Select(p => p.N == 0 ? 0 : rows).ToArray();
+        RowPartition.Run(rowCounts, threads, blockCount * maxTokens, (product, first, end) => works[product].Rows(first, end));
+    }
+
     private static void CheckShape(int rows, int columns, long n)
     {
         if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "rows must be positive.");
@@ -229,4 +249,15 @@ public static unsafe class Mxfp4Matmul
             for (var i = 0; i < 4; i++) results[i] = DotOne(rowBlocks, rowScales, xRows + i * columns);
         }
     }
+}
+
+/// <summary>One expert's part of a grouped call: packed weight rows, its token rows x [n, columns] in EvenOddInput order, bias [rows] or null, output y [n, rows].</summary>
+internal readonly unsafe struct Mxfp4Product(byte* blocks, byte* scales, float* x, long n, float* bias, float* y)
+{
+    public byte* Blocks { get; } = blocks;
+    public byte* Scales { get; } = scales;
+    public float* X { get; } = x;
+    public long N { get; } = n;
+    public float* Bias { get; } = bias;
+    public float* Y { get; } = y;
 }

@@ -29,4 +29,36 @@ public static class RowPartition
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
             chunk => body(chunk * chunkRows, Math.Min(rows, (chunk + 1) * chunkRows)));
     }
+
+    /// <summary>
+    /// Like <see cref="Run"/> for several matrices in one parallel region, e.g. the experts one step routes to:
+    /// their rows are split as if stacked, and <paramref name="body"/>(matrix, first, end) gets row ranges of one
+    /// matrix (a chunk that crosses a boundary is handed over in two calls). One region instead of one per
+    /// matrix saves the wake-up and the wait for the slowest thread each time.
+    /// </summary>
+    public static void Run(IReadOnlyList<int> rows, int threads, long workPerRow, Action<int, int, int> body)
+    {
+        var starts = new long[rows.Count + 1];
+        for (var m = 0; m < rows.Count; m++) starts[m + 1] = starts[m] + rows[m];
+        var total = checked((int)starts[^1]);
+        if (total == 0) return;
+        Run(total, threads, workPerRow, (first, end) =>
+        {
+            var m = Array.BinarySearch(starts, first);
+            if (m < 0) m = ~m - 1;
+            while (m < rows.Count && first < end)
+            {
+                // Skip empty matrices that share a start with the next one.
+                if (starts[m + 1] <= first)
+                {
+                    m++;
+                    continue;
+                }
+                var stop = (int)Math.Min(end, starts[m + 1]);
+                body(m, first - (int)starts[m], stop - (int)starts[m]);
+                first = stop;
+                m++;
+            }
+        });
+    }
 }

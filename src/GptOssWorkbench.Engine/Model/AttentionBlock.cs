@@ -8,21 +8,21 @@ using static TorchSharp.torch;
 internal sealed class AttentionBlock : IDisposable
 {
     private readonly ModelConfig config;
-    private readonly Tensor queryWeight, queryBias, keyWeight, keyBias, valueWeight, valueBias, outputWeight, outputBias;
+    private readonly DenseLinear queryKeyValue; // q, k and v stacked: one weight pass (and one parallel region) per step
+    private readonly DenseLinear output;
     private readonly Tensor sinks; // fp32 [nq]
     private readonly int? window;
 
-    public AttentionBlock(ModelConfig config, LayerWeights layer, bool sliding, ScalarType computeType, Device device)
+    public AttentionBlock(ModelConfig config, LayerWeights layer, bool sliding, ScalarType computeType, Device device, int maxKernelRows, int threads)
     {
         this.config = config;
-        queryWeight = layer.QueryWeight.to(computeType, device);
-        queryBias = layer.QueryBias.to(computeType, device);
-        keyWeight = layer.KeyWeight.to(computeType, device);
-        keyBias = layer.KeyBias.to(computeType, device);
-        valueWeight = layer.ValueWeight.to(computeType, device);
-        valueBias = layer.ValueBias.to(computeType, device);
-        outputWeight = layer.OutputWeight.to(computeType, device);
-        outputBias = layer.OutputBias.to(computeType, device);
+        using (var scope = NewDisposeScope())
+        {
+            var weight = cat([layer.QueryWeight.to(computeType, device), layer.KeyWeight.to(computeType, device), layer.ValueWeight.to(computeType, device)], 0);
+            var bias = cat([layer.QueryBias.to(computeType, device), layer.KeyBias.to(computeType, device), layer.ValueBias.to(computeType, device)], 0);
+            queryKeyValue = new DenseLinear(weight.MoveToOuterDisposeScope(), bias.MoveToOuterDisposeScope(), maxKernelRows, threads);
+        }
+        output = new DenseLinear(layer.OutputWeight.to(computeType, device), layer.OutputBias.to(computeType, device), maxKernelRows, threads);
         sinks = layer.Sinks.to(float32, device);
         window = sliding ? config.SlidingWindow : null;
     }
@@ -76,21 +76,22 @@ internal sealed class AttentionBlock : IDisposable
         using var scope = NewDisposeScope();
         long tokens = t.shape[0];
         // RoPE comes after the projection bias; keys are cached already rotated.
-        var q = nn.functional.linear(t, queryWeight, queryBias).view(tokens, config.NumAttentionHeads, config.HeadDim);
-        var k = nn.functional.linear(t, keyWeight, keyBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
-        var v = nn.functional.linear(t, valueWeight, valueBias).view(tokens, config.NumKeyValueHeads, config.HeadDim);
+        long queryWidth = config.NumAttentionHeads * config.HeadDim, keyWidth = config.NumKeyValueHeads * config.HeadDim;
+        var qkv = queryKeyValue.Forward(t); // fp32 [T, q + k + v]
+        var q = qkv.narrow(1, 0, queryWidth).view(tokens, config.NumAttentionHeads, config.HeadDim);
+        var k = qkv.narrow(1, queryWidth, keyWidth).view(tokens, config.NumKeyValueHeads, config.HeadDim);
+        var v = qkv.narrow(1, queryWidth + keyWidth, keyWidth).view(tokens, config.NumKeyValueHeads, config.HeadDim);
         q = YarnRope.Rotate(q, cos, sin);
         k = YarnRope.Rotate(k, cos, sin).to(t.dtype); // the cache holds the compute dtype
-        var all = attend(q, k, v);
-        return nn.functional.linear(all.to(t.dtype), outputWeight, outputBias).to(float32).MoveToOuterDisposeScope();
+        var all = attend(q, k, v.to(t.dtype));
+        return output.Forward(all).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
-        foreach (var tensor in new[] { queryWeight, queryBias, keyWeight, keyBias, valueWeight, valueBias, outputWeight, outputBias, sinks })
-        {
-            tensor.Dispose();
-        }
+        queryKeyValue.Dispose();
+        output.Dispose();
+        sinks.Dispose();
     }
 }
 

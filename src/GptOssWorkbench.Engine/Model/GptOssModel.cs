@@ -16,7 +16,7 @@ public sealed partial class GptOssModel : IDisposable
 {
     private readonly Tensor embedding; // stored dtype; only the looked-up rows are converted
     private readonly Tensor finalNorm; // fp32
-    private readonly Tensor unembedding; // compute dtype, untied, no bias
+    private readonly DenseLinear unembedding; // compute dtype, untied, no bias
     private readonly Tensor[] attentionNorms; // fp32
     private readonly Tensor[] mlpNorms; // fp32
     private readonly AttentionBlock[] attention;
@@ -37,7 +37,9 @@ public sealed partial class GptOssModel : IDisposable
         using var noGrad = torch.no_grad();
         embedding = weights.Embedding.to(Device);
         finalNorm = weights.FinalNorm.to(float32, Device);
-        unembedding = weights.Unembedding.to(ComputeType, Device);
+        int kernelRows = ComputeType == bfloat16 ? Options.DenseKernelMaxRows : 0;
+        int kernelThreads = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;
+        unembedding = new DenseLinear(weights.Unembedding.to(ComputeType, Device), null, kernelRows, kernelThreads);
         int layers = Config.NumLayers;
         attentionNorms = new Tensor[layers];
         mlpNorms = new Tensor[layers];
@@ -48,7 +50,7 @@ public sealed partial class GptOssModel : IDisposable
             var layer = weights.Layers[l];
             attentionNorms[l] = layer.AttentionNorm.to(float32, Device);
             mlpNorms[l] = layer.MlpNorm.to(float32, Device);
-            attention[l] = new AttentionBlock(Config, layer, Config.SlidingLayers[l], ComputeType, Device);
+            attention[l] = new AttentionBlock(Config, layer, Config.SlidingLayers[l], ComputeType, Device, kernelRows, kernelThreads);
             experts[l] = new MixtureOfExperts(Config, layer, ComputeType, Device, expertMatmul);
         }
         rope = new YarnRope(Config, Device);
@@ -167,7 +169,7 @@ public sealed partial class GptOssModel : IDisposable
 
         var rows = x.index_select(0, tensor(scoredRows.ToArray(), int64, Device));
         var normed = RmsNorm.Apply(rows, finalNorm, Config.RmsNormEps).to(ComputeType);
-        var logits = nn.functional.linear(normed, unembedding).to(float32).cpu();
+        var logits = unembedding.Forward(normed).cpu();
         var result = new Tensor[entries.Count];
         long offset = 0;
         for (int b = 0; b < entries.Count; b++)

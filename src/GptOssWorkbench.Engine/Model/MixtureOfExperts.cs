@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Engine.Model;
 
+using GptOssWorkbench.Engine.Kernels;
 using GptOssWorkbench.Engine.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 /// One layer's MoE block: fp32 router, top-k experts per token with a softmax over the chosen k only,
 /// clamped SwiGLU experts. Tokens are grouped by expert so each active expert runs once per step.
 /// </summary>
-internal sealed class MixtureOfExperts : IDisposable
+internal sealed partial class MixtureOfExperts : IDisposable
 {
     private readonly ModelConfig config;
     private readonly ScalarType computeType;
@@ -23,6 +24,9 @@ internal sealed class MixtureOfExperts : IDisposable
     private readonly Tensor? downDense; // stored dtype [E, H, I]
     // SwiGLU constants as scalars this block owns, so they outlive every native call (see KeptScalars).
     private readonly Scalar swigluLimit, negativeSwigluLimit, swigluAlpha;
+    private readonly int kernelRows; // steps whose experts all have at most this many rows run ForwardOnKernels; 0 = never
+    private readonly KernelPath kernelPath;
+    private readonly int kernelThreads;
 
     public MixtureOfExperts(ModelConfig config, LayerWeights layer, ScalarType computeType, Device device, IExpertMatmul expertMatmul)
     {
@@ -52,6 +56,15 @@ internal sealed class MixtureOfExperts : IDisposable
         {
             throw new ArgumentException("Expert weights must have both projections packed (MXFP4) or both dense.");
         }
+        // The grouped kernel path stands in for the fused kernel wherever the configured expert matmul would use it.
+        bool kernelFits = gateUpPacked is not null && computeType == bfloat16 && device.type == DeviceType.CPU
+            && config.HiddenSize % 32 == 0 && config.IntermediateSize % 32 == 0;
+        (kernelRows, kernelPath, kernelThreads) = expertMatmul switch
+        {
+            AdaptiveExpertMatmul adaptive when kernelFits => (adaptive.MaxFusedRows, KernelPath.Auto, 0),
+            FusedExpertMatmul fused when kernelFits => (int.MaxValue, fused.Path, fused.Threads),
+            _ => (0, KernelPath.Auto, 0),
+        };
     }
 
     /// <summary>t: [T, H] fp32 normalised activations; returns [T, H] fp32.</summary>
@@ -60,6 +73,8 @@ internal sealed class MixtureOfExperts : IDisposable
         using var scope = NewDisposeScope();
         var (expertIds, routeWeights) = ExpertRouter.Route(nn.functional.linear(t, routerWeight, routerBias), config.ExpertsPerToken);
         var ids = expertIds.cpu().data<long>().ToArray();
+        if (kernelRows > 0 && ids.CountBy(id => id).All(group => group.Value <= kernelRows))
+            return ForwardOnKernels(t, ids, routeWeights.contiguous().data<float>().ToArray()).MoveToOuterDisposeScope();
         var output = zeros_like(t);
         int k = config.ExpertsPerToken;
         var flatWeights = routeWeights.reshape(-1);

@@ -17,7 +17,8 @@ internal sealed class EngineCounters
     private readonly Queue<(TimeSpan At, int Prefill, int Decode)> recentSteps = new();
     private readonly Queue<double> firstTokenMs = new();
     private readonly Queue<double> interTokenMs = new();
-    private long prefillTokens, decodeTokens, completed, submitted, steps;
+    private long prefillTokens, decodeTokens, completed, submitted, steps, decodeOnlyTokens;
+    private TimeSpan decodeOnlyTime;
     private TimeSpan? lastFirstToken, lastInterToken;
 
     public void Submitted()
@@ -30,11 +31,16 @@ internal sealed class EngineCounters
         lock (gate) completed++;
     }
 
-    public void Step(int prefill, int decode, TimeSpan _)
+    public void Step(int prefill, int decode, TimeSpan elapsed)
     {
         lock (gate)
         {
             steps++;
+            if (prefill == 0)
+            {
+                decodeOnlyTokens += decode;
+                decodeOnlyTime += elapsed;
+            }
             prefillTokens += prefill;
             decodeTokens += decode;
             recentSteps.Enqueue((clock.Elapsed, prefill, decode));
@@ -84,6 +90,8 @@ internal sealed class EngineCounters
                 PrefixCacheLookupTokens = blocks.PrefixLookupTokens,
                 PrefillTokensPerSecond = seconds == 0 ? 0 : recentSteps.Sum(s => s.Prefill) / seconds,
                 DecodeTokensPerSecond = seconds == 0 ? 0 : recentSteps.Sum(s => s.Decode) / seconds,
+                DecodeOnlyStepTokens = decodeOnlyTokens,
+                DecodeOnlyStepSeconds = decodeOnlyTime.TotalSeconds,
                 LastTimeToFirstToken = lastFirstToken,
                 LastInterTokenLatency = lastInterToken,
                 TimeToFirstTokenP50Ms = Median(firstTokenMs),

@@ -73,6 +73,14 @@ public sealed record EngineMetrics
     /// <summary>Prompt tokens of admitted sequences (recomputes included): the hit rate's denominator.</summary>
     public long PrefixCacheLookupTokens { get; init; }
 
+    /// <summary>
+    /// Tokens made by steps that ran no prompt tokens, and those steps' wall time up to the logits (sampling after
+    /// it is not included; a greedy argmax is ~0.1 ms per sequence): decode throughput free of prefill, as other
+    /// engines report it. Lifetime totals; a benchmark takes the difference of two snapshots.
+    /// </summary>
+    public long DecodeOnlyStepTokens { get; init; }
+    public double DecodeOnlyStepSeconds { get; init; }
+
     /// <summary>Median over the last 512 requests / token gaps; null before any.</summary>
     public double? TimeToFirstTokenP50Ms { get; init; }
     public double? InterTokenLatencyP50Ms { get; init; }

@@ -147,25 +147,31 @@ public sealed class InferenceEngine : IDisposable
             return;
         }
         int prefill = 0, decode = 0;
+        var sampled = new bool[plan.Count];
         for (int i = 0; i < plan.Count; i++)
         {
             var (sequence, count) = plan[i];
-            using var row = logits[i];
             if (sequence.Computed < sequence.Prompt.Count) prefill += Math.Min(count, sequence.Prompt.Count - sequence.Computed);
             sequence.Computed += count;
             blocks.AfterStep(sequence);
-            if (sequence.Remaining > 0) continue; // a prompt chunk: no token yet
-            if (sequence.Output.Count > 0 && sequence.Computed == sequence.Length && count == 1) decode++;
+            sampled[i] = sequence.Remaining == 0; // a prompt chunk makes no token yet
+            if (sampled[i] && sequence.Output.Count > 0 && sequence.Computed == sequence.Length && count == 1) decode++;
+        }
+        // Counted before sampling, which may complete requests: whoever awaits a completion then sees its step counted.
+        counters.Step(prefill, decode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        for (int i = 0; i < plan.Count; i++)
+        {
+            using var row = logits[i];
+            if (!sampled[i]) continue;
             try
             {
-                Sample(sequence, row);
+                Sample(plan[i].Sequence, row);
             }
             catch (Exception e)
             {
-                Finish(sequence, GenerationFinish.Error, error: e.Message);
+                Finish(plan[i].Sequence, GenerationFinish.Error, error: e.Message);
             }
         }
-        counters.Step(prefill, decode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     private void Sample(Sequence sequence, TorchSharp.torch.Tensor row)

@@ -132,6 +132,43 @@ public class GptOssModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Bf16_decode_on_the_dense_kernel_stays_as_close_to_fp32_as_libtorch_linear() =>
+        AssertDecodeAsCloseToFp32(Bf16, Bf16 with { DenseKernelMaxRows = 0 }, "dense kernel", "libtorch linear");
+
+    [Fact]
+    public void Bf16_decode_on_the_grouped_expert_kernels_stays_as_close_to_fp32_as_the_tensor_path() =>
+        AssertDecodeAsCloseToFp32(Bf16, Bf16 with { ExpertMatmul = new DequantizingExpertMatmul() }, "grouped expert kernels", "dequantize + libtorch");
+
+    /// <summary>
+    /// Decodes the sequence one token per step (the kernel paths' case) with both options and compares each with
+    /// the fp32 reference: the fast path must stay within the 2 % rule and not drift much further than the other.
+    /// </summary>
+    private void AssertDecodeAsCloseToFp32(EngineOptions fastOptions, EngineOptions slowOptions, string fastName, string slowName)
+    {
+        using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 9);
+        using var exact = new GptOssModel(weights, Fp32);
+        using var fast = new GptOssModel(weights, fastOptions);
+        using var slow = new GptOssModel(weights, slowOptions);
+        var reference = exact.ScoreAllPositions(Sequence);
+        using var fastCache = fast.CreateCache();
+        using var slowCache = slow.CreateCache();
+        double fastWorst = 0, slowWorst = 0;
+        for (int p = 0; p < Sequence.Length; p++)
+        {
+            using var fastLogits = fast.Forward([Sequence[p]], fastCache);
+            using var slowLogits = slow.Forward([Sequence[p]], slowCache);
+            double scale = reference[p].Max(Math.Abs);
+            fastWorst = Math.Max(fastWorst, MaxDiff(GptOssModel.ToRows(fastLogits)[0], reference[p]) / scale);
+            slowWorst = Math.Max(slowWorst, MaxDiff(GptOssModel.ToRows(slowLogits)[0], reference[p]) / scale);
+        }
+        output.WriteLine($"worst |bf16 - fp32| / max|logit|: {fastName} {fastWorst:P2}, {slowName} {slowWorst:P2}");
+        Assert.True(fastWorst <= 0.02, $"{fastName}: {fastWorst:P2} of max|logit| from fp32");
+        Assert.True(fastWorst <= slowWorst * 1.5, $"{fastName} {fastWorst:P2} is further from fp32 than {slowName} {slowWorst:P2}");
+    }
+
+    private static double MaxDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
+
+    [Fact]
     public void A_batched_step_over_several_sequences_equals_running_each_alone()
     {
         using var weights = RandomWeights.Build(RandomWeights.SmallConfig(), seed: 8);

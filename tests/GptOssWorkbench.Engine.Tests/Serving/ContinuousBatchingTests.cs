@@ -31,6 +31,23 @@ public class ContinuousBatchingTests : IDisposable
         new TextGenerator(model).Generate(prompt, sampling).Select(t => t.Id).ToList();
 
     [Fact]
+    public async Task Decode_only_counters_take_the_steps_without_prompt_tokens()
+    {
+        using var engine = new InferenceEngine(model);
+        // One request at a time: its first token comes from the prefill step, the other 5 from decode-only steps.
+        Assert.Equal(6, (await engine.Submit(new GenerationRequest(Prompt(7, 8), Greedy(6))).Completion).Tokens.Count);
+        var afterOne = engine.Snapshot();
+        Assert.Equal(5, afterOne.DecodeOnlyStepTokens);
+        Assert.True(afterOne.DecodeOnlyStepSeconds > 0);
+
+        await engine.Submit(new GenerationRequest(Prompt(20, 9), Greedy(4))).Completion;
+        var afterTwo = engine.Snapshot();
+        Assert.Equal(5 + 3, afterTwo.DecodeOnlyStepTokens);
+        Assert.True(afterTwo.DecodeOnlyStepSeconds > afterOne.DecodeOnlyStepSeconds);
+        Assert.Equal(afterTwo.DecodeTokens, afterTwo.DecodeOnlyStepTokens); // nothing ever shared a step with a prompt
+    }
+
+    [Fact]
     public async Task Greedy_requests_of_different_lengths_give_their_solo_tokens_in_any_batch()
     {
         var prompts = new[] { Prompt(3, 1), Prompt(9, 2), Prompt(21, 3), Prompt(40, 4), Prompt(1, 5) };
