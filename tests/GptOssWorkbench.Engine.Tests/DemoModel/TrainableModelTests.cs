@@ -115,6 +115,60 @@ public class TrainableModelTests
     }
 
     [Fact]
+    public void Quantization_aware_forward_computes_with_the_mxfp4_experts_and_trains_the_full_precision_weights()
+    {
+        using var aware = PerturbedModel(seed: 4);
+        using var rounded = PerturbedModel(seed: 4);
+        using (var noGrad = no_grad())
+        {
+            foreach (var layer in rounded.Layers)
+            {
+                layer.GateUpWeight.copy_(Mxfp4Quantizer.RoundTrip(layer.GateUpWeight));
+                layer.DownWeight.copy_(Mxfp4Quantizer.RoundTrip(layer.DownWeight));
+            }
+        }
+        var p = new DemoTaskGenerator(seed: 12).Build(DemoTaskFamily.Subtraction, ReasoningEffort.Low, 5029, 89);
+        using var batch = DemoTrainer.MakeBatch([p], Vocabulary.Value);
+        float[] Logits(TrainableGptOss model)
+        {
+            using var noGrad = no_grad();
+            using var logits = model.Forward(batch.Inputs);
+            return logits.data<float>().ToArray();
+        }
+        var plain = Logits(aware);
+        aware.QuantizationAware = true;
+        var quantized = Logits(aware);
+        var expected = Logits(rounded);
+        Assert.True(plain.Zip(expected).Max(x => Math.Abs(x.First - x.Second)) > 1e-3, "MXFP4 rounding should change the logits of a perturbed model");
+        Assert.True(quantized.Zip(expected).Max(x => Math.Abs(x.First - x.Second)) < 1e-4, "the quantization-aware forward must equal the forward with MXFP4-rounded experts");
+
+        using var loss = DemoTrainer.Loss(aware, batch.Inputs, batch.Targets, batch.Mask);
+        loss.backward();
+        using var gradient = aware.Layers[0].GateUpWeight.grad!.abs().sum();
+        Assert.True(gradient.item<float>() > 0, "no gradient reached the full-precision expert weights");
+    }
+
+    [Fact]
+    public void The_unused_penalty_drives_the_probability_of_unused_ids_far_below_cross_entropy_alone()
+    {
+        var p = new DemoTaskGenerator(seed: 13).Build(DemoTaskFamily.Addition, ReasoningEffort.Low, 4738, 1295);
+        using var batch = DemoTrainer.MakeBatch([p], Vocabulary.Value);
+        double WorstUnused(double penalty)
+        {
+            var options = new DemoTrainingOptions { Steps = 20, BatchSize = 4, WarmupSteps = 2, LearningRate = 1e-2, Seed = 3, Threads = 1, LogEvery = 20, UnusedPenalty = penalty };
+            using var model = new TrainableGptOss(DemoModelConfig.Nano, Vocabulary.Value, seed: 3);
+            new DemoTrainer(options).Train(model, options.Steps);
+            using var noGrad = no_grad();
+            var scored = batch.Mask.view(-1).nonzero().view(-1);
+            using var logits = model.Forward(batch.Inputs, forLoss: true, scoredRows: scored);
+            using var logUnused = nn.functional.log_softmax(logits, 1).select(1, 0).max();
+            return Math.Exp(logUnused.item<float>());
+        }
+        double plain = WorstUnused(0), penalized = WorstUnused(10.0);
+        Assert.True(penalized < plain / 20, $"worst unused probability {plain:E2} without the penalty, {penalized:E2} with it");
+    }
+
+    [Fact]
     public void A_few_training_steps_reduce_the_loss()
     {
         var options = new DemoTrainingOptions { Steps = 30, BatchSize = 4, WarmupSteps = 5, LearningRate = 1e-2, Seed = 2, Threads = 1, LogEvery = 30 };
