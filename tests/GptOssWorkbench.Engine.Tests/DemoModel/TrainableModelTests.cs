@@ -7,6 +7,14 @@ using GptOssWorkbench.Engine.Tests.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using static TorchSharp.torch;
 
+/// <summary>
+/// The trainable model still uses TorchSharp's temporary scalars (see Engine/Model/KeptScalars.cs), which a garbage
+/// collection on another thread can free mid-call; the training tests therefore run alone, not beside allocating tests.
+/// </summary>
+[CollectionDefinition(nameof(TrainableModelTests), DisableParallelization = true)]
+public sealed class TrainingRunsAlone;
+
+[Collection(nameof(TrainableModelTests))]
 public class TrainableModelTests
 {
     private static readonly Lazy<DemoVocabulary> Vocabulary = new(() => DemoVocabulary.ForTasks(sampleProblems: 1500));
