@@ -84,8 +84,9 @@ public class ShippedDemoModelTests(ShippedDemoModel shipped) : IClassFixture<Shi
             // Positions where the model generates the assistant's completion.
             using var completion = unusedMass.narrow(0, p.PromptTokens.Count - 1, p.CompletionTokens.Count);
             float worst = completion.max().item<float>();
-            // Measured up to 8.6e-9 per generated token on 24 held-out problems (the previous model: 7.6e-4 there).
-            Assert.True(worst < 1e-6, $"unused ids hold up to {worst:E2} of the probability");
+            // Measured 1.1e-11 here (over 240 evaluation problems: mean 1.5e-10, worst token 2.2e-6); the previous
+            // model reaches 1.9e-6 here and fails this bound.
+            Assert.True(worst < 1e-8, $"unused ids hold up to {worst:E2} of the probability");
             using var chosen = logits.argmax(1);
             using var chosenUnused = unusedMask.index_select(0, chosen).any();
             Assert.False(chosenUnused.item<bool>(), "greedy decoding picked an unused id");
