@@ -57,12 +57,21 @@ public static class EvalDemoCommand
                 {
                     Console.WriteLine($"{name,-15} {s.Problems,4} problems  exact {s.ExactPercent,6:F1} %  well-formed {s.WellFormedPercent,6:F1} %  reasoning {s.MeanReasoningTokens,6:F1} tokens");
                 }
+                // Ids outside the task vocabulary share one trained row; their probability is what sampling at
+                // temperature 1 could pick besides the task's tokens.
+                var usedIds = DemoVocabulary.ForTasks().UsedIds.ToHashSet();
+                var problemsById = DemoEvaluator.HeldOutProblems(count, parse.GetValue(seed));
+                var unused = items.Zip(problemsById).SelectMany(pair => evaluator.UnusedProbabilities(pair.Second.PromptTokens, pair.First.Completion ?? [], usedIds)).ToArray();
+                double unusedMean = unused.Length == 0 ? 0 : unused.Average(), unusedMax = unused.Length == 0 ? 0 : unused.Max();
+                Console.WriteLine($"unused ids: probability per generated token mean {unusedMean:E2}, max {unusedMax:E2} over {unused.Length} tokens");
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     problems = count,
                     exactPercent = overall.ExactPercent,
                     wellFormedPercent = overall.WellFormedPercent,
                     meanReasoningTokens = overall.MeanReasoningTokens,
+                    unusedProbabilityMean = unusedMean,
+                    unusedProbabilityMax = unusedMax,
                     byEffort,
                     byFamily,
                     seconds = clock.Elapsed.TotalSeconds,

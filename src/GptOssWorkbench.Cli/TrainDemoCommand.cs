@@ -26,10 +26,13 @@ public static class TrainDemoCommand
         var minutes = new Option<double>("--minutes") { Description = "Wall-time budget: the schedule ends and training stops when it is used up (0 = none)", DefaultValueFactory = _ => 0 };
         var resume = new Option<string?>("--resume") { Description = "Continue training from this artifact (.bin.gz), e.g. a snapshot or the shipped model" };
         var logEvery = new Option<int>("--log-every") { Description = "Print progress every N steps", DefaultValueFactory = _ => 25 };
+        var familyWeights = new Option<string?>("--family-weights") { Description = "Relative weights of addition,subtraction,multiplication,comparison problems, e.g. 20,40,30,10 (default 25,30,32,13)" };
+        var unusedPenalty = new Option<double>("--unused-penalty") { Description = "Weight of the extra loss on the probability of unused vocabulary ids above 1e-8 (0 = off)", DefaultValueFactory = _ => 0 };
+        var quantizationAware = new Option<bool>("--quantization-aware") { Description = "Train the experts through their MXFP4 rounding (straight-through), so the MXFP4 checkpoint loses nothing" };
         var snapshotEvery = new Option<int>("--snapshot-every") { Description = "Write the artifact every N steps (0 = only at the end)", DefaultValueFactory = _ => 250 };
 
         var command = new Command("train-demo", "Train the gpt-oss-nano demo model (CPU) and write its artifact and checkpoint");
-        foreach (var option in new Option[] { output, steps, seed, threads, learningRate, snapshotEvery, logEvery, minutes, resume }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, steps, seed, threads, learningRate, snapshotEvery, logEvery, minutes, resume, familyWeights, unusedPenalty, quantizationAware }) command.Options.Add(option);
         command.SetAction(parse => ModelCommandOptions.Guard("train-demo", () =>
         {
             var directory = Path.GetFullPath(parse.GetValue(output)!);
@@ -42,7 +45,9 @@ public static class TrainDemoCommand
             var start = resumeFrom is null ? null : DemoArtifact.ReadTrainable(resumeFrom);
             var vocabulary = start?.Vocabulary ?? DemoVocabulary.ForTasks();
             var options = new DemoTrainingOptions { Steps = stepCount, Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), LearningRate = parse.GetValue(learningRate), LogEvery = parse.GetValue(logEvery),
-                TimeBudget = parse.GetValue(minutes) > 0 ? TimeSpan.FromMinutes(parse.GetValue(minutes)) : null };
+                TimeBudget = parse.GetValue(minutes) > 0 ? TimeSpan.FromMinutes(parse.GetValue(minutes)) : null,
+                FamilyWeights = ParseFamilyWeights(parse.GetValue(familyWeights)), UnusedPenalty = parse.GetValue(unusedPenalty),
+                QuantizationAware = parse.GetValue(quantizationAware) };
             var trainer = new DemoTrainer(options)
             {
                 Progress = p => Console.Error.WriteLine($"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed.TotalMinutes:F1} min (data {p.DataSeconds:F1} s, forward {p.ForwardSeconds:F1} s, backward {p.BackwardSeconds:F1} s, optimizer {p.OptimizerSeconds:F1} s)"),
@@ -65,5 +70,19 @@ public static class TrainDemoCommand
             return 0;
         }));
         return command;
+    }
+
+    private static IReadOnlyList<double> ParseFamilyWeights(string? text)
+    {
+        if (text is null) return DemoTaskGenerator.DefaultFamilyWeights;
+        var parts = text.Split(',');
+        var weights = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out weights[i]))
+                throw new ArgumentException($"--family-weights: '{parts[i]}' is not a number (expected 4 comma-separated weights, e.g. 20,40,30,10)");
+        }
+        if (weights.Length != 4) throw new ArgumentException($"--family-weights needs 4 weights (addition,subtraction,multiplication,comparison), got {weights.Length}");
+        return weights;
     }
 }

@@ -3,9 +3,12 @@ namespace GptOssWorkbench.Engine.DemoModel;
 using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Engine.Model;
 using GptOssWorkbench.Engine.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
 
 /// <summary>The outcome of one evaluated problem.</summary>
-public sealed record DemoEvaluationItem(DemoTaskFamily Family, ReasoningEffort Effort, string Question, string Expected, string? Final, bool WellFormed, int ReasoningTokens, string? Analysis = null)
+public sealed record DemoEvaluationItem(DemoTaskFamily Family, ReasoningEffort Effort, string Question, string Expected, string? Final, bool WellFormed, int ReasoningTokens, string? Analysis = null,
+    IReadOnlyList<int>? Completion = null)
 {
     public bool Exact => WellFormed && Final == Expected;
 }
@@ -63,7 +66,25 @@ public sealed class DemoEvaluator(GptOssModel model)
             && parser.Warnings.Count == 0;
         var final = messages.LastOrDefault(m => m.Channel == Channels.Final)?.Text.Trim();
         var analysis = messages.FirstOrDefault(m => m.Channel == Channels.Analysis)?.Text;
-        return new DemoEvaluationItem(problem.Family, problem.Effort, problem.Question, problem.Answer, final, wellFormed, AnalysisTokens(tokens), analysis);
+        return new DemoEvaluationItem(problem.Family, problem.Effort, problem.Question, problem.Answer, final, wellFormed, AnalysisTokens(tokens), analysis, tokens);
+    }
+
+    /// <summary>
+    /// The total probability of ids outside <paramref name="usedIds"/> at each position that produced a token of
+    /// <paramref name="completion"/> (prompt + completion re-run in one pass), computed in log space so values far
+    /// below fp32's 1e-7 resolution near 1 stay exact.
+    /// </summary>
+    public double[] UnusedProbabilities(IReadOnlyList<int> prompt, IReadOnlyList<int> completion, IReadOnlyCollection<int> usedIds)
+    {
+        if (completion.Count == 0) return [];
+        var tokens = prompt.Concat(completion).ToArray();
+        using var scope = NewDisposeScope();
+        using var cache = model.CreateCache(tokens.Length);
+        var logits = model.Forward(tokens, cache, allPositions: true).narrow(0, prompt.Count - 1, completion.Count).to(float64);
+        var used = zeros([logits.shape[1]], ScalarType.Bool);
+        used.index_fill_(0, tensor(usedIds.Select(i => (long)i).ToArray()), KeptScalars.One);
+        var logUnused = logits.masked_fill(used.unsqueeze(0), KeptScalars.NegativeInfinity).logsumexp(1);
+        return [.. logUnused.sub(logits.logsumexp(1)).exp().data<double>()];
     }
 
     /// <summary>Tokens of the first analysis message's content (between its &lt;|message|&gt; and &lt;|end|&gt;).</summary>

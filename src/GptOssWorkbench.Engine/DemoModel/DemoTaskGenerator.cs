@@ -10,6 +10,9 @@ using GptOssWorkbench.Engine.Harmony;
 /// </summary>
 public sealed class DemoTaskGenerator(int seed)
 {
+    /// <summary>Default share of each family (addition, subtraction, multiplication, comparison): harder families more often.</summary>
+    public static readonly IReadOnlyList<double> DefaultFamilyWeights = [0.25, 0.30, 0.32, 0.13];
+
     private static readonly string[] Names = ["Ana", "Ben", "Mia", "Sam", "Leo", "Zoe"];
     private static readonly string[] Items = ["apples", "coins", "books", "stamps", "marbles", "cards"];
     private static readonly string[] Dates = ["2025-06-28", "2025-08-05", "2026-01-14", "2026-11-23", "2027-03-09"];
@@ -17,12 +20,32 @@ public sealed class DemoTaskGenerator(int seed)
     private readonly Random random = new(seed);
     private readonly HarmonyRenderer renderer = new();
 
-    /// <summary>A problem of a random family and effort (harder families are drawn more often).</summary>
+    /// <summary>
+    /// Relative weights of addition, subtraction, multiplication and comparison in <see cref="Next()"/>; a resumed run
+    /// can lean on the families the model still gets wrong.
+    /// </summary>
+    public IReadOnlyList<double> FamilyWeights
+    {
+        get;
+        init
+        {
+            if (value.Count != 4 || value.Any(w => w < 0 || !double.IsFinite(w)) || value.Sum() <= 0)
+                throw new ArgumentException($"family weights must be 4 non-negative numbers (addition, subtraction, multiplication, comparison) with a positive sum, got [{string.Join(", ", value)}]");
+            field = [.. value];
+        }
+    } = DefaultFamilyWeights;
+
+    /// <summary>A problem of a random family (by <see cref="FamilyWeights"/>) and effort.</summary>
     public DemoProblem Next()
     {
-        double pick = random.NextDouble();
-        var family = pick < 0.25 ? DemoTaskFamily.Addition : pick < 0.55 ? DemoTaskFamily.Subtraction : pick < 0.87 ? DemoTaskFamily.Multiplication : DemoTaskFamily.Comparison;
-        return Next(family, (ReasoningEffort)random.Next(3));
+        double pick = random.NextDouble() * FamilyWeights.Sum();
+        int family = 0;
+        while (family < 3 && pick >= FamilyWeights[family])
+        {
+            pick -= FamilyWeights[family];
+            family++;
+        }
+        return Next((DemoTaskFamily)family, (ReasoningEffort)random.Next(3));
     }
 
     public DemoProblem Next(DemoTaskFamily family, ReasoningEffort effort)

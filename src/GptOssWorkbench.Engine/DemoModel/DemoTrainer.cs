@@ -20,6 +20,18 @@ public sealed record DemoTrainingOptions
     public int Threads { get; init; }
     /// <summary>Share of prompt tokens replaced by the unknown row, so that row learns to stand for unseen ids.</summary>
     public double UnknownTokenRate { get; init; } = 0.02;
+    /// <summary>
+    /// Weight of an extra loss on the total probability of the unused ids where it is above
+    /// <see cref="UnusedProbabilityTarget"/>: mean(max(0, log p_unused − log target)). The cross-entropy alone pushes
+    /// that probability with a gradient proportional to the probability itself, so it stalls around 1e-4; in log
+    /// space the push does not fade. 0 = off.
+    /// </summary>
+    public double UnusedPenalty { get; init; }
+    public double UnusedProbabilityTarget { get; init; } = 1e-8;
+    /// <summary>Train the experts through their MXFP4 rounding (see <see cref="TrainableGptOss.QuantizationAware"/>).</summary>
+    public bool QuantizationAware { get; init; }
+    /// <summary>Relative weights of addition, subtraction, multiplication and comparison problems.</summary>
+    public IReadOnlyList<double> FamilyWeights { get; init; } = DemoTaskGenerator.DefaultFamilyWeights;
     public int LogEvery { get; init; } = 25;
     /// <summary>
     /// Optional wall-time budget: the schedule then runs on max(step fraction, time fraction) and training stops when
@@ -70,7 +82,8 @@ public sealed class DemoTrainer(DemoTrainingOptions options)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), $"steps must be ≥ 1, got {steps}");
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        var generator = new DemoTaskGenerator(options.Seed * 7919 + 1);
+        model.QuantizationAware = options.QuantizationAware;
+        var generator = new DemoTaskGenerator(options.Seed * 7919 + 1) { FamilyWeights = options.FamilyWeights };
         var random = new Random(options.Seed);
         var parameters = model.Parameters().ToList();
         using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, beta1: 0.9, beta2: 0.95, weight_decay: 0);
@@ -103,7 +116,7 @@ public sealed class DemoTrainer(DemoTrainingOptions options)
             using (var scope = NewDisposeScope())
             {
                 optimizer.zero_grad();
-                var loss = Loss(model, batch.Inputs, batch.Targets, batch.Mask);
+                var loss = Loss(model, batch.Inputs, batch.Targets, batch.Mask, options.UnusedPenalty, options.UnusedProbabilityTarget);
                 windowLoss += loss.item<float>();
                 Lap(1);
                 loss.backward();
@@ -130,13 +143,23 @@ public sealed class DemoTrainer(DemoTrainingOptions options)
         return lastLoss;
     }
 
-    /// <summary>Mean cross-entropy over the masked (assistant) positions, with the full-vocabulary softmax.</summary>
-    public static Tensor Loss(TrainableGptOss model, Tensor inputs, Tensor targets, Tensor mask)
+    /// <summary>
+    /// Mean cross-entropy over the masked (assistant) positions, with the full-vocabulary softmax; plus, with
+    /// <paramref name="unusedPenalty"/> &gt; 0, that weight times mean(max(0, log p_unused − log target)).
+    /// </summary>
+    public static Tensor Loss(TrainableGptOss model, Tensor inputs, Tensor targets, Tensor mask, double unusedPenalty = 0, double unusedTarget = 1e-8)
     {
         using var scope = NewDisposeScope();
         var scored = mask.view(-1).nonzero().view(-1);
         var logits = model.Forward(inputs, forLoss: true, scoredRows: scored);
-        return nn.functional.cross_entropy(logits, targets.view(-1).index_select(0, scored)).MoveToOuterDisposeScope();
+        var loss = nn.functional.cross_entropy(logits, targets.view(-1).index_select(0, scored));
+        if (unusedPenalty > 0)
+        {
+            // Column 0 of the loss logits is the log-sum over all unused ids, so this is log of their total probability.
+            var logUnused = nn.functional.log_softmax(logits, 1).select(1, 0);
+            loss = loss + nn.functional.relu(logUnused - Math.Log(unusedTarget)).mean() * unusedPenalty;
+        }
+        return loss.MoveToOuterDisposeScope();
     }
 
     /// <summary>Linear warm-up over the first steps, then cosine decay over the remaining <paramref name="fraction"/> of the run.</summary>

@@ -85,6 +85,31 @@ public class DemoTaskGeneratorTests
     }
 
     [Fact]
+    public void Family_weights_set_how_often_each_family_is_drawn()
+    {
+        var onlySubtraction = new DemoTaskGenerator(seed: 5) { FamilyWeights = [0, 1, 0, 0] };
+        Assert.All(Enumerable.Range(0, 50).Select(_ => onlySubtraction.Next()), p => Assert.Equal(DemoTaskFamily.Subtraction, p.Family));
+
+        var leaning = new DemoTaskGenerator(seed: 5) { FamilyWeights = [10, 60, 20, 10] };
+        var counts = Enumerable.Range(0, 2000).Select(_ => leaning.Next()).GroupBy(p => p.Family).ToDictionary(g => g.Key, g => g.Count());
+        Assert.InRange(counts[DemoTaskFamily.Subtraction], 1080, 1320); // 60 % of 2000, ± 6 standard deviations
+        Assert.InRange(counts[DemoTaskFamily.Multiplication], 300, 500);
+        Assert.InRange(counts[DemoTaskFamily.Addition], 120, 280);
+        Assert.InRange(counts[DemoTaskFamily.Comparison], 120, 280);
+    }
+
+    [Theory]
+    [InlineData(new double[] { 1, 1, 1 })]
+    [InlineData(new double[] { 1, -1, 1, 1 })]
+    [InlineData(new double[] { 0, 0, 0, 0 })]
+    [InlineData(new double[] { 1, double.NaN, 1, 1 })]
+    public void Bad_family_weights_are_rejected_with_a_clear_message(double[] weights)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DemoTaskGenerator(seed: 5) { FamilyWeights = weights });
+        Assert.Contains("family weights must be 4 non-negative numbers", error.Message);
+    }
+
+    [Fact]
     public void Bad_operands_are_rejected_with_a_clear_message()
     {
         var generator = new DemoTaskGenerator(seed: 1);

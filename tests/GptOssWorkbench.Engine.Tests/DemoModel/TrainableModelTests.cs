@@ -7,6 +7,14 @@ using GptOssWorkbench.Engine.Tests.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using static TorchSharp.torch;
 
+/// <summary>
+/// The trainable model still uses TorchSharp's temporary scalars (see Engine/Model/KeptScalars.cs), which a garbage
+/// collection on another thread can free mid-call; the training tests therefore run alone, not beside allocating tests.
+/// </summary>
+[CollectionDefinition(nameof(TrainableModelTests), DisableParallelization = true)]
+public sealed class TrainingRunsAlone;
+
+[Collection(nameof(TrainableModelTests))]
 public class TrainableModelTests
 {
     private static readonly Lazy<DemoVocabulary> Vocabulary = new(() => DemoVocabulary.ForTasks(sampleProblems: 1500));
@@ -112,6 +120,60 @@ public class TrainableModelTests
         using var again = Mxfp4Quantizer.RoundTrip(roundTrip);
         using var drift = (again - roundTrip).abs().max();
         Assert.True(drift.item<float>() == 0, $"quantizing already-quantized values must be exact (drift {drift.item<float>()})");
+    }
+
+    [Fact]
+    public void Quantization_aware_forward_computes_with_the_mxfp4_experts_and_trains_the_full_precision_weights()
+    {
+        using var aware = PerturbedModel(seed: 4);
+        using var rounded = PerturbedModel(seed: 4);
+        using (var noGrad = no_grad())
+        {
+            foreach (var layer in rounded.Layers)
+            {
+                layer.GateUpWeight.copy_(Mxfp4Quantizer.RoundTrip(layer.GateUpWeight));
+                layer.DownWeight.copy_(Mxfp4Quantizer.RoundTrip(layer.DownWeight));
+            }
+        }
+        var p = new DemoTaskGenerator(seed: 12).Build(DemoTaskFamily.Subtraction, ReasoningEffort.Low, 5029, 89);
+        using var batch = DemoTrainer.MakeBatch([p], Vocabulary.Value);
+        float[] Logits(TrainableGptOss model)
+        {
+            using var noGrad = no_grad();
+            using var logits = model.Forward(batch.Inputs);
+            return logits.data<float>().ToArray();
+        }
+        var plain = Logits(aware);
+        aware.QuantizationAware = true;
+        var quantized = Logits(aware);
+        var expected = Logits(rounded);
+        Assert.True(plain.Zip(expected).Max(x => Math.Abs(x.First - x.Second)) > 1e-3, "MXFP4 rounding should change the logits of a perturbed model");
+        Assert.True(quantized.Zip(expected).Max(x => Math.Abs(x.First - x.Second)) < 1e-4, "the quantization-aware forward must equal the forward with MXFP4-rounded experts");
+
+        using var loss = DemoTrainer.Loss(aware, batch.Inputs, batch.Targets, batch.Mask);
+        loss.backward();
+        using var gradient = aware.Layers[0].GateUpWeight.grad!.abs().sum();
+        Assert.True(gradient.item<float>() > 0, "no gradient reached the full-precision expert weights");
+    }
+
+    [Fact]
+    public void The_unused_penalty_drives_the_probability_of_unused_ids_far_below_cross_entropy_alone()
+    {
+        var p = new DemoTaskGenerator(seed: 13).Build(DemoTaskFamily.Addition, ReasoningEffort.Low, 4738, 1295);
+        using var batch = DemoTrainer.MakeBatch([p], Vocabulary.Value);
+        double WorstUnused(double penalty)
+        {
+            var options = new DemoTrainingOptions { Steps = 20, BatchSize = 4, WarmupSteps = 2, LearningRate = 1e-2, Seed = 3, Threads = 1, LogEvery = 20, UnusedPenalty = penalty };
+            using var model = new TrainableGptOss(DemoModelConfig.Nano, Vocabulary.Value, seed: 3);
+            new DemoTrainer(options).Train(model, options.Steps);
+            using var noGrad = no_grad();
+            var scored = batch.Mask.view(-1).nonzero().view(-1);
+            using var logits = model.Forward(batch.Inputs, forLoss: true, scoredRows: scored);
+            using var logUnused = nn.functional.log_softmax(logits, 1).select(1, 0).max();
+            return Math.Exp(logUnused.item<float>());
+        }
+        double plain = WorstUnused(0), penalized = WorstUnused(10.0);
+        Assert.True(penalized < plain / 20, $"worst unused probability {plain:E2} without the penalty, {penalized:E2} with it");
     }
 
     [Fact]
