@@ -6,6 +6,8 @@ using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Engine.Tests.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 
+// Builds TrainableGptOss models, which use temporary TorchSharp scalars: runs alone like TrainableModelTests.
+[Collection(nameof(TrainableModelTests))]
 public class DemoArtifactTests
 {
     private static readonly Lazy<DemoVocabulary> Vocabulary = new(() => DemoVocabulary.ForTasks(sampleProblems: 1500));
