@@ -27,6 +27,10 @@ var storageOptions = new PostgreSqlStorageOptions
     // A killed worker's jobs become visible to the other workers after this long; a live worker keeps extending it.
     InvisibilityTimeout = settings.InvisibilityTimeout,
     UseSlidingInvisibilityTimeout = true,
+    // Hangfire.PostgreSql's locks are rows that only their holder deletes; a killed worker's rows stay until this
+    // expires (10 minutes by default). A job it was moving to Processing comes back after the invisibility timeout
+    // but then waits on that job's state lock, so the lock must not outlive the invisibility timeout.
+    DistributedLockTimeout = settings.InvisibilityTimeout,
 };
 var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(settings.PostgresConnectionString, storageOptions), storageOptions);
 builder.Services.AddSingleton<JobStorage>(storage);

@@ -38,7 +38,12 @@ public static class JobsExtensions
             {
                 return new InMemoryStorage();
             }
-            var options = new PostgreSqlStorageOptions { InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true };
+            // Same lock expiry as the workers (see GptOssWorkbench.Worker's Program): a dead process's lock rows must
+            // not outlive the invisibility timeout that hands its jobs to someone else.
+            var options = new PostgreSqlStorageOptions
+            {
+                InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true, DistributedLockTimeout = jobs.InvisibilityTimeout,
+            };
             var target = sp.GetRequiredService<DatabaseTarget>();
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
         });

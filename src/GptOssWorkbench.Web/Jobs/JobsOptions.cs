@@ -20,6 +20,7 @@ public sealed class JobsOptions
     /// <summary>
     /// PostgreSQL queue: how long a fetched job stays hidden from other servers without its worker renewing it, i.e.
     /// how soon a killed worker's jobs are handed to another worker. Live workers keep renewing (sliding timeout).
+    /// The dead worker's Hangfire lock rows expire after the same time, so a job it was starting does not wait on them.
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

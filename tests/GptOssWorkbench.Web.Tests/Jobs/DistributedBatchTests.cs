@@ -41,6 +41,7 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
             ["Pipeline__HeartbeatInterval"] = "00:00:00.500",
             ["Workbench__DataDirectory"] = Path.Combine(web.TempDirectory, "worker-data"),
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Hangfire"] = "Information",
         };
         using var first = WorkerProcess.Start("w1", environment, web.TempDirectory);
         using var second = WorkerProcess.Start("w2", environment, web.TempDirectory);
@@ -77,7 +78,9 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         await Until(async () =>
         {
             atKill = await RunsAsync();
-            return atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Succeeded) && atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Running);
+            // A running run with no output flushed yet has just started, so it cannot commit its end before the kill.
+            return atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Succeeded)
+                && atKill.Any(r => On(r, "w1") && r.Status == RunStatus.Running && r.OutputTokens == 0);
         }, 90, () => $"w1 never had finished and running items at once.\nw1:\n{first.Log()}");
         first.Kill();
         // Read again now that w1 is dead: a run seen running above may have committed its final state in the
@@ -88,7 +91,7 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
 
         var progress = web.Services.GetRequiredService<BatchService>();
         await Until(async () => (await progress.GetProgressAsync(batch.Id)).Status == BatchStatus.Completed, 120,
-            () => $"batch did not complete: {progress.GetProgressAsync(batch.Id).Result}\nw2:\n{second.Log()}");
+            () => $"batch did not complete: {progress.GetProgressAsync(batch.Id).Result}\n{HangfireRowsOfOpenRuns(RunsAsync().Result)}\nw1:\n{first.Log()}\nw2:\n{second.Log()}");
 
         var runs = await RunsAsync();
         Assert.Equal(40, runs.Count);
@@ -128,6 +131,36 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         var reported = workers.Single(w => w.Heartbeat.Name == "w2").Models.Single(m => m.Name == TinyModel.Name);
         Assert.Equal(runs[0].Manifest.WeightsFingerprint, reported.WeightsFingerprint);
         Assert.True(reported.KvBlocksTotal > 0);
+    }
+
+    /// <summary>
+    /// Diagnostics for a stuck batch: the Hangfire rows (job, queue entry, states) of every unfinished run, and the
+    /// lock rows (a killed worker leaves its job state locks behind).
+    /// </summary>
+    private string HangfireRowsOfOpenRuns(List<Run> runs)
+    {
+        var text = new StringBuilder();
+        using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
+        connection.Open();
+        void Dump(string sql)
+        {
+            using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                text.AppendLine(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}")));
+        }
+        foreach (var run in runs.Where(r => r.Status is RunStatus.Queued or RunStatus.Running))
+        {
+            text.AppendLine($"run {run.Id} {run.Status} worker={run.WorkerName} attempts={run.AttemptCount}");
+            var jobs = $"select id from hangfire.job where arguments::text like '[\"{run.Id}\"%'";
+            Dump($"select id, statename, createdat from hangfire.job where id in ({jobs})");
+            Dump($"select * from hangfire.jobqueue where jobid in ({jobs})");
+            Dump($"select jobid, name, reason, createdat from hangfire.state where jobid in ({jobs}) order by id");
+        }
+        Dump("select queue, count(*), count(fetchedat) as fetched from hangfire.jobqueue group by queue");
+        Dump("select * from hangfire.lock");
+        Dump("select now()");
+        return text.ToString();
     }
 
     private static async Task Until(Func<Task<bool>> condition, int seconds, Func<string> failure)
