@@ -11,11 +11,8 @@ using static TorchSharp.torch;
 /// </summary>
 public sealed class DequantizingExpertMatmul : IExpertMatmul
 {
-    // FP4 E2M1 code → value: bit 3 is the sign, bits 0-2 index {0, 0.5, 1, 1.5, 2, 3, 4, 6}.
-    private static readonly float[] CodeValues = [0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f, -0f, -0.5f, -1f, -1.5f, -2f, -3f, -4f, -6f];
-
-    // Byte → its two elements (low nibble first = even element), so one gather decodes a whole byte.
-    private static readonly float[] BytePairs = Enumerable.Range(0, 256).SelectMany(b => new[] { CodeValues[b & 0x0F], CodeValues[b >> 4] }).ToArray();
+    // Byte → its two FP4 elements (low nibble first = even element), so one gather decodes a whole byte.
+    private static readonly float[] BytePairs = Enumerable.Range(0, 256).SelectMany(b => new[] { Mxfp4.CodeValues[b & 0x0F], Mxfp4.CodeValues[b >> 4] }).ToArray();
 
     public Tensor Multiply(Tensor input, Mxfp4Tensor weight, int expert)
     {
