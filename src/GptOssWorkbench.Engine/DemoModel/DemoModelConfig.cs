@@ -1,8 +1,7 @@
 namespace GptOssWorkbench.Engine.DemoModel;
 
-using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Engine.Model;
-using GptOssWorkbench.Engine.Weights.Checkpoints;
+using GptOssWorkbench.Engine.Weights.Synthetic;
 
 /// <summary>gpt-oss-nano: the real gpt-oss architecture and RoPE/YaRN settings at a size CPU training can afford.</summary>
 public static class DemoModelConfig
@@ -13,26 +12,13 @@ public static class DemoModelConfig
     public const string Description =
         "Demo: a ~0.6M-parameter model with the exact gpt-oss architecture, trained by this project to solve arithmetic word problems with harmony reasoning (low/medium/high effort). Not a real gpt-oss model.";
 
-    public static ModelConfig Nano { get; } = new()
+    /// <summary>The real gpt-oss settings (vocabulary, window 128 on even layers, YaRN RoPE, swiglu limit, eos ids), shrunk.</summary>
+    public static ModelConfig Nano { get; } = ModelPresets.RealShape(layers: 4, experts: 8) with
     {
-        NumLayers = 4,
-        NumExperts = 8,
-        ExpertsPerToken = 4,
         HiddenSize = 64,
         IntermediateSize = 64,
         HeadDim = 16,
         NumAttentionHeads = 4,
         NumKeyValueHeads = 2,
-        VocabSize = HarmonyTokens.VocabularySize,
-        SlidingWindow = 128,
-        SlidingLayers = ModelConfigReader.EvenLayersSliding(4),
-        RopeTheta = 150000,
-        RopeScalingFactor = 32,
-        RopeBetaFast = 32,
-        RopeBetaSlow = 1,
-        InitialContextLength = 4096,
-        MaxPositionEmbeddings = 131072,
-        SwigluLimit = 7.0,
-        EosTokenIds = ModelConfigReader.HarmonyEosTokenIds,
     };
 }

@@ -31,29 +31,18 @@ public static class ModelPresets
     /// then 25.7 MB). I differs from H so a missing layout-D transpose cannot pass shape checks, and the window of 8
     /// is short enough for tests to cross it.
     /// </summary>
-    private static ModelConfig Tiny => new()
+    private static ModelConfig Tiny => RealShape(layers: 4, experts: 8) with
     {
-        NumLayers = 4,
-        NumExperts = 8,
-        ExpertsPerToken = 4,
         HiddenSize = 64,
         IntermediateSize = 32,
         HeadDim = 16,
         NumAttentionHeads = 4,
         NumKeyValueHeads = 2,
-        VocabSize = 201088,
         SlidingWindow = 8,
-        SlidingLayers = ModelConfigReader.EvenLayersSliding(4),
-        RopeTheta = 150000,
-        RopeScalingFactor = 32,
-        RopeBetaFast = 32,
-        RopeBetaSlow = 1,
-        InitialContextLength = 4096,
-        MaxPositionEmbeddings = 131072,
-        EosTokenIds = ModelConfigReader.HarmonyEosTokenIds,
     };
 
-    private static ModelConfig RealShape(int layers, int experts) => new()
+    /// <summary>The published gpt-oss settings (vocabulary, window, YaRN RoPE, eos ids) with the given number of layers and experts.</summary>
+    public static ModelConfig RealShape(int layers, int experts) => new()
     {
         NumLayers = layers,
         NumExperts = experts,
