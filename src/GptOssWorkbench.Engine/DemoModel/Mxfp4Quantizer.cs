@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 /// </summary>
 public static class Mxfp4Quantizer
 {
-    private static readonly float[] Magnitudes = [0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f];
+    // Codes 0-7 are the non-negative FP4 values in increasing order; code + 8 is the same value negated.
+    private static readonly float[] Magnitudes = Mxfp4.CodeValues[..8];
 
     /// <summary>Blocks [..., in/32, 16] U8 and scales [..., in/32] U8.</summary>
     public static (Tensor Blocks, Tensor Scales) Quantize(Tensor weight)
