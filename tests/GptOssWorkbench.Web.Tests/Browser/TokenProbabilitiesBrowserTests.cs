@@ -32,20 +32,25 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
         await page.GetByTestId("chat-send").ClickAsync();
         await Expect(page.GetByTestId("run-stats")).ToBeVisibleAsync(new() { Timeout = 90_000 });
 
-        await page.GetByLabel("Review this run").ClickAsync();
-        await page.WaitForURLAsync("**/review/runs/*");
-        var runId = long.Parse(page.Url.Split('/')[^1], CultureInfo.InvariantCulture);
-        var reasoning = await page.GetByTestId("reasoning-body").TextContentAsync();
-        Assert.False(string.IsNullOrEmpty(reasoning));
-
-        await page.GetByLabel("Token probabilities").CheckAsync();
+        // The answer's probabilities link opens its transcript in the token view.
+        await page.GetByLabel("Token probabilities of this answer").ClickAsync();
+        await page.WaitForURLAsync("**/review/runs/*?tokens=true");
+        var runId = long.Parse(page.Url.Split('/')[^1].Split('?')[0], CultureInfo.InvariantCulture);
         await Expect(page.GetByTestId("reasoning-tokens")).ToBeVisibleAsync();
         var spans = page.GetByTestId("reasoning-tokens").Locator("[data-testid=token]");
         var tokens = await spans.EvaluateAllAsync<string[]>("spans => spans.map(s => s.textContent)");
         var probabilities = await spans.EvaluateAllAsync<double[]>("spans => spans.map(s => Number(s.dataset.p))");
-        Assert.Equal(reasoning, string.Concat(tokens));
         Assert.Equal(tokens.Length, probabilities.Length);
         Assert.All(probabilities, p => Assert.InRange(p, double.Epsilon, 1.0));
+
+        // Switched off, the reasoning is plain text again: the same text the tokens spell.
+        await page.GetByLabel("Token probabilities").UncheckAsync();
+        await Expect(page.GetByTestId("reasoning-tokens")).ToHaveCountAsync(0);
+        var reasoning = await page.GetByTestId("reasoning-body").TextContentAsync();
+        Assert.False(string.IsNullOrEmpty(reasoning));
+        Assert.Equal(reasoning, string.Concat(tokens));
+        await page.GetByLabel("Token probabilities").CheckAsync();
+        await Expect(page.GetByTestId("reasoning-tokens")).ToBeVisibleAsync();
         var answerTokens = await page.GetByTestId("answer-tokens").Locator("[data-testid=token]").CountAsync();
         Assert.True(answerTokens > 0);
 
