@@ -13,6 +13,11 @@ window.workbench = {
         const start = before.toString().length;
         return { start: start, end: start + range.toString().length };
     },
+    // Brings an element (e.g. the next uncertain token) to the middle of the view.
+    scrollToId(id) {
+        const element = document.getElementById(id);
+        if (element) element.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    },
     focus(element) {
         if (element) element.focus();
     },

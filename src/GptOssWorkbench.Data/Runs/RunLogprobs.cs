@@ -48,25 +48,35 @@ public class RunLogprobs
         return bytes;
     }
 
+    /// <summary>Throws <see cref="InvalidDataException"/> naming what is wrong when the payload is not one <see cref="Encode"/> wrote.</summary>
     public static IReadOnlyList<TokenLogprob> Decode(byte[] payload)
     {
         ReadOnlySpan<byte> span = payload;
         if (span.Length < 5 || span[0] != FormatVersion)
             throw new InvalidDataException("Logprobs payload has an unknown format.");
         var count = BinaryPrimitives.ReadInt32LittleEndian(span[1..]);
+        // Checked before allocating: a corrupt count must not ask for gigabytes.
+        if (count < 0 || count > (span.Length - 5) / 9)
+            throw new InvalidDataException($"Logprobs payload claims {count} tokens but has only {span.Length} bytes.");
         var tokens = new List<TokenLogprob>(count);
         var at = 5;
         for (var i = 0; i < count; i++)
         {
+            if (at + 9 > span.Length)
+                throw new InvalidDataException($"Logprobs payload ends inside token {i + 1} of {count}.");
             var id = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
             var logprob = BinaryPrimitives.ReadSingleLittleEndian(span[(at + 4)..]);
             int topCount = span[at + 8];
             at += 9;
+            if (at + 8 * topCount > span.Length)
+                throw new InvalidDataException($"Logprobs payload ends inside the alternatives of token {i + 1} of {count}.");
             var top = new TopLogprob[topCount];
             for (var k = 0; k < topCount; k++, at += 8)
                 top[k] = new TopLogprob(BinaryPrimitives.ReadInt32LittleEndian(span[at..]), BinaryPrimitives.ReadSingleLittleEndian(span[(at + 4)..]));
             tokens.Add(new TokenLogprob(id, logprob, top));
         }
+        if (at != span.Length)
+            throw new InvalidDataException($"Logprobs payload has {span.Length - at} bytes after its {count} tokens.");
         return tokens;
     }
 }

@@ -22,7 +22,8 @@ public static class ApiLogprobs
         refusal = (object?)null,
     };
 
-    private static string Text(int tokenId) => Encoding.UTF8.GetString(HarmonyTokenizer.Shared.TokenBytes(tokenId));
+    /// <summary>A token's text on its own (a piece of a UTF-8 character shows as U+FFFD); also used by the transcript token view.</summary>
+    public static string Text(int tokenId) => Encoding.UTF8.GetString(HarmonyTokenizer.Shared.TokenBytes(tokenId));
 
     private static int[] Bytes(int tokenId)
     {
