@@ -48,9 +48,15 @@ public static class TrainDemoCommand
                 TimeBudget = parse.GetValue(minutes) > 0 ? TimeSpan.FromMinutes(parse.GetValue(minutes)) : null,
                 FamilyWeights = ParseFamilyWeights(parse.GetValue(familyWeights)), UnusedPenalty = parse.GetValue(unusedPenalty),
                 QuantizationAware = parse.GetValue(quantizationAware) };
+            // With --minutes the run usually stops long before --steps; report the steps actually taken.
+            int stepsDone = 0;
             var trainer = new DemoTrainer(options)
             {
-                Progress = p => Console.Error.WriteLine($"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed.TotalMinutes:F1} min (data {p.DataSeconds:F1} s, forward {p.ForwardSeconds:F1} s, backward {p.BackwardSeconds:F1} s, optimizer {p.OptimizerSeconds:F1} s)"),
+                Progress = p =>
+                {
+                    stepsDone = p.Step;
+                    Console.Error.WriteLine($"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.TokensPerSecond:F0} tok/s elapsed {p.Elapsed.TotalMinutes:F1} min (data {p.DataSeconds:F1} s, forward {p.ForwardSeconds:F1} s, backward {p.BackwardSeconds:F1} s, optimizer {p.OptimizerSeconds:F1} s)");
+                },
                 SnapshotEvery = parse.GetValue(snapshotEvery),
                 Snapshot = (model, step) =>
                 {
@@ -65,8 +71,8 @@ public static class TrainDemoCommand
             var checkpoint = DemoModelInstaller.EnsureExpanded(artifact, Path.Combine(directory, ModelFolderName));
             // The same weights before MXFP4, so eval-demo can show what quantization costs.
             DemoArtifact.WriteUnquantizedCheckpoint(model, Path.Combine(directory, UnquantizedFolderName));
-            Console.WriteLine($"Trained up to {stepCount} steps in {clock.Elapsed.TotalMinutes:F1} min; artifact {artifact} ({new FileInfo(artifact).Length / 1e6:F2} MB), checkpoint {checkpoint}");
-            Console.WriteLine(JsonSerializer.Serialize(new { artifact, checkpoint, steps = stepCount, seconds = clock.Elapsed.TotalSeconds, artifactBytes = new FileInfo(artifact).Length }));
+            Console.WriteLine($"Trained {stepsDone} steps (limit {stepCount}) in {clock.Elapsed.TotalMinutes:F1} min; artifact {artifact} ({new FileInfo(artifact).Length / 1e6:F2} MB), checkpoint {checkpoint}");
+            Console.WriteLine(JsonSerializer.Serialize(new { artifact, checkpoint, steps = stepsDone, stepLimit = stepCount, seconds = clock.Elapsed.TotalSeconds, artifactBytes = new FileInfo(artifact).Length }));
             return 0;
         }));
         return command;
