@@ -1,10 +1,10 @@
 namespace GptOssWorkbench.Web.Tests.Jobs;
 
 /// <summary>
-/// Tests that start hosts of their own while jobs run, alone: two hosts in one test process share Hangfire's static
-/// state (JobStorage.Current, the job activator), so one host's job server can take, or run against its own database,
-/// another host's jobs (see WorkbenchCollection). Running them next to the Pipeline collection made either side's
-/// runs stay queued or finish in the wrong database.
+/// Tests that start hosts of their own while jobs run, alone. Two hosts in one test process share Hangfire's static
+/// state; its job activator was the cause of one host's jobs running against the other host's database (fixed in
+/// JobsExtensions, see TwoHostsTests), but JobStorage.Current and the log provider are still shared, and these tests
+/// count jobs, states and log lines of their own host.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IsolatedHostsCollection
