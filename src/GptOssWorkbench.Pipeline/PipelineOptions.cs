@@ -23,5 +23,17 @@ public sealed class PipelineOptions
     /// <summary>How often a process that runs jobs reports itself (<see cref="Workers.WorkerHeartbeatService"/>).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the web app looks for queued runs whose Hangfire job is gone (<see cref="Runs.RunQueueSweep"/>); zero turns it off.</summary>
+    public TimeSpan QueueSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A run must have been queued this long before the sweep looks at it: it keeps the sweep away from runs being
+    /// started right now (row written, job not yet enqueued or its id not yet recorded).
+    /// </summary>
+    public TimeSpan QueueSweepAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>At most this many runs are checked per sweep (one Hangfire lookup each); the next sweep continues after them.</summary>
+    public int QueueSweepBatchSize { get; set; } = 1000;
+
     public string EffectiveWorkerName => string.IsNullOrWhiteSpace(WorkerName) ? $"{Environment.MachineName}:{Environment.ProcessId}" : WorkerName;
 }

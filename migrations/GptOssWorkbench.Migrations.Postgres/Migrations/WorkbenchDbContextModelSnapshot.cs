@@ -515,6 +515,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("OutputTokens")
                         .HasColumnType("integer");
 
@@ -524,6 +528,9 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
 
                     b.Property<int>("PromptTokens")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("integer");

@@ -487,6 +487,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("OutputTokens")
                         .HasColumnType("INTEGER");
 
@@ -496,6 +500,9 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
 
                     b.Property<int>("PromptTokens")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("INTEGER");

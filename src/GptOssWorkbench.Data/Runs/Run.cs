@@ -41,6 +41,16 @@ public class Run
     public RunManifest Manifest { get; set; } = new();
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>When the run last went back to Queued (retry, recovery); null: queued since <see cref="CreatedAt"/>.</summary>
+    public DateTime? QueuedAt { get; private set; }
+
+    /// <summary>
+    /// The Hangfire job last enqueued for this run (the queue sweep asks Hangfire whether it is still alive). Written
+    /// with ExecuteUpdate right after enqueueing, so it never bumps <see cref="Version"/> under a job that is claiming the run.
+    /// </summary>
+    public string? JobId { get; set; }
+
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public double? TimeToFirstTokenMs { get; set; }
@@ -106,6 +116,7 @@ public class Run
                 break;
             case RunStatus.Queued:
                 // A retry starts clean: the previous attempt's outcome must not show on the new one.
+                QueuedAt = utcNow;
                 StartedAt = null;
                 FinishedAt = null;
                 FinishReason = null;

@@ -12,6 +12,7 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
         run.Property(r => r.Version).IsConcurrencyToken();
         run.Property(r => r.FinishReason).HasMaxLength(32);
         run.Property(r => r.WorkerName).HasMaxLength(200);
+        run.Property(r => r.JobId).HasMaxLength(100);
 
         run.OwnsOne(r => r.Manifest, manifest =>
         {

@@ -66,7 +66,7 @@ public sealed class BatchService(
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        foreach (var run in runs) launcher.Enqueue(run.Id);
+        await launcher.EnqueueAsync(runs.Select(r => r.Id).ToList());
         return batch;
     }
 
@@ -124,7 +124,7 @@ public sealed class BatchService(
         }
         // Jobs that ran while paused left their runs queued and ended; jobs still waiting in Hangfire find the run
         // claimed by whichever job comes first, so enqueueing again never runs an item twice.
-        foreach (var id in queued) launcher.Enqueue(id);
+        await launcher.EnqueueAsync(queued);
     }
 
     /// <summary>Cancels every queued item and stops running ones; finished items are kept.</summary>
@@ -189,7 +189,7 @@ public sealed class BatchService(
             await BatchCounters.RecountAsync(db, batchId, cancellationToken);
             retried = failed.Select(r => r.Id).ToList();
         }
-        foreach (var id in retried) launcher.Enqueue(id);
+        await launcher.EnqueueAsync(retried);
         return retried.Count;
     }
 

@@ -13,7 +13,7 @@ public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
     /// The pipeline's services. The host must also register <c>IDbContextFactory&lt;WorkbenchDbContext&gt;</c> and
-    /// Hangfire (client, and a server where jobs run).
+    /// Hangfire (client, and a server where jobs run; a <c>JobStorage</c> service when <see cref="PipelineRole.RecoversRuns"/>).
     /// </summary>
     public static IServiceCollection AddWorkbenchPipeline(this IServiceCollection services, PipelineRole role)
     {
@@ -33,6 +33,12 @@ public static class PipelineServiceCollectionExtensions
         services.AddTransient<InferenceJob>();
         services.AddSingleton<WorkerDirectory>();
         services.AddHostedService<PipelineStartup>();
+        if (role.RecoversRuns)
+        {
+            // The process that recovers runs at start also re-enqueues, while running, queued runs whose job vanished.
+            services.AddSingleton<RunQueueSweep>();
+            services.AddHostedService(sp => sp.GetRequiredService<RunQueueSweep>());
+        }
         return services;
     }
 

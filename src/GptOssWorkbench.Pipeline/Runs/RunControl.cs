@@ -58,7 +58,7 @@ public sealed class RunControl(
             await db.SaveChangesAsync(cancellationToken);
             if (run.BatchJobId is { } batchId) await BatchCounters.RecountAsync(db, batchId, cancellationToken);
         }
-        launcher.Enqueue(runId);
+        await launcher.EnqueueAsync(runId);
     }
 
     internal static void PrepareRetry(WorkbenchDbContext db, Run run, DateTime now)

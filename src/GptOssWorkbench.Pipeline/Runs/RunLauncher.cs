@@ -5,14 +5,20 @@ using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// Starts runs: writes the run row (with its manifest) first, then enqueues <see cref="InferenceJob"/> with the
-/// run id. The database is the source of truth: if enqueueing fails or the process dies in between, the run is
-/// still queued in the database and recovery enqueues it again.
+/// run id and records the job's id on the run. The database is the source of truth: if enqueueing fails or the
+/// process dies in between, the run is still queued in the database and recovery (at start) or the queue sweep
+/// (<see cref="RunQueueSweep"/>, while running) enqueues it again.
 /// </summary>
-public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider clock)
+public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider clock,
+    ILogger<RunLauncher> logger)
 {
+    /// <summary>Job ids are recorded this many runs per transaction (SQLite: one commit each, not one per run).</summary>
+    private const int RecordChunk = 500;
+
     /// <summary>Stores the user's message (starting a conversation if needed) and a run that answers it.</summary>
     public async Task<ChatTurn> SendChatMessageAsync(ChatMessageRequest request, CancellationToken cancellationToken = default)
     {
@@ -58,7 +64,7 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        Enqueue(run.Id);
+        await EnqueueAsync(run.Id);
         return new ChatTurn(conversation.Id, userMessage.Id, run.Id);
     }
 
@@ -75,7 +81,7 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         run.ReplyToMessageId = message.Id;
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
-        Enqueue(run.Id);
+        await EnqueueAsync(run.Id);
         return run.Id;
     }
 
@@ -119,12 +125,60 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Enqueue(run.Id);
+        await EnqueueAsync(run.Id);
         return new ChatTurn(conversation.Id, parent.Id, run.Id);
     }
 
-    /// <summary>Hands a stored, queued run to Hangfire.</summary>
-    public string Enqueue(long runId) => jobs.Enqueue<InferenceJob>(job => job.RunAsync(runId, null, CancellationToken.None));
+    /// <summary>Hands a stored, queued run to Hangfire and records the job on the run; returns the job id.</summary>
+    public async Task<string> EnqueueAsync(long runId)
+    {
+        var jobId = EnqueueJob(runId);
+        await RecordJobIdsAsync([(runId, jobId)]);
+        return jobId;
+    }
+
+    /// <summary>Hands many stored, queued runs to Hangfire (in this order) and records their jobs.</summary>
+    public async Task EnqueueAsync(IReadOnlyCollection<long> runIds)
+    {
+        var enqueued = new List<(long RunId, string JobId)>(runIds.Count);
+        try
+        {
+            foreach (var runId in runIds) enqueued.Add((runId, EnqueueJob(runId)));
+        }
+        finally
+        {
+            // Even when Hangfire failed midway: the jobs that exist are recorded, the rest are left to the sweep.
+            await RecordJobIdsAsync(enqueued);
+        }
+    }
+
+    private string EnqueueJob(long runId) => jobs.Enqueue<InferenceJob>(job => job.RunAsync(runId, null, CancellationToken.None));
+
+    /// <summary>
+    /// Writes each run's job id with ExecuteUpdate: a tracked save would bump the run's Version, and a job claiming
+    /// the run at this moment would then lose its claim and skip the run. Not cancellable and never throws: the jobs
+    /// are queued already, and a missing id only means the sweep may later enqueue a harmless duplicate.
+    /// </summary>
+    private async Task RecordJobIdsAsync(IReadOnlyList<(long RunId, string JobId)> enqueued)
+    {
+        if (enqueued.Count == 0) return;
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            foreach (var chunk in enqueued.Chunk(RecordChunk))
+            {
+                await using var transaction = chunk.Length > 1 ? await db.Database.BeginTransactionAsync() : null;
+                foreach (var (runId, jobId) in chunk)
+                    await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId));
+                if (transaction is not null) await transaction.CommitAsync();
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not record the Hangfire job ids of {Count} enqueued runs (first: run {RunId}): {Error}",
+                enqueued.Count, enqueued[0].RunId, e.Message);
+        }
+    }
 
     internal static Run NewRun(RunSource source, RunSettings settings, string promptText, DateTime now, string? userId) => new()
     {

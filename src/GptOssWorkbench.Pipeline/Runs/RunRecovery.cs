@@ -38,7 +38,7 @@ public sealed class RunRecovery(IDbContextFactory<WorkbenchDbContext> dbFactory,
                 .Where(r => r.Status == RunStatus.Queued && (r.BatchJob == null || r.BatchJob.Status != BatchStatus.Paused))
                 .OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
         }
-        foreach (var id in queued) launcher.Enqueue(id);
+        await launcher.EnqueueAsync(queued);
         if (queued.Count > 0) logger.LogInformation("Recovery: enqueued {Count} queued runs", queued.Count);
         return queued.Count;
     }

@@ -13,13 +13,20 @@ public sealed record LengthBucket(string Label, double AvgAnswer, int Runs);
 
 public sealed record LeaderboardData(List<LeaderboardRow> Rows, int Votes, List<LengthBucket> LengthVsRating);
 
+/// <summary>Someone who voted or rated: a choice of the leaderboard's reviewer filter.</summary>
+public sealed record ReviewerChoice(string Id, string Name);
+
 public static class Leaderboard
 {
-    public static async Task<LeaderboardData> LoadAsync(IDbContextFactory<WorkbenchDbContext> dbFactory)
+    /// <summary>
+    /// The ranking from everyone's votes and ratings, or (<paramref name="reviewerId"/>) from one reviewer's only, so a
+    /// team can put one person's ranking next to the whole team's and see where they disagree.
+    /// </summary>
+    public static async Task<LeaderboardData> LoadAsync(IDbContextFactory<WorkbenchDbContext> dbFactory, string? reviewerId = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         var votes = await db.PairwiseComparisons.AsNoTracking()
-            .Where(c => c.Vote != null)
+            .Where(c => c.Vote != null && (reviewerId == null || c.VoterUserId == reviewerId))
             .Select(c => new
             {
                 c.Vote,
@@ -38,6 +45,7 @@ public static class Leaderboard
         var ranking = new BradleyTerry().Rank(outcomes).ToDictionary(r => r.Name);
 
         var ratings = await db.Ratings.AsNoTracking()
+            .Where(r => reviewerId == null || r.ReviewerUserId == reviewerId)
             .Select(r => new { r.RunId, r.ReasoningScore, r.AnswerScore, r.Run!.Manifest.ModelName, r.Run.Manifest.ReasoningEffort, r.Run.Manifest.Temperature, r.Run.ReasoningTokens })
             .ToListAsync();
         var byContestant = ratings.GroupBy(r => Contestant.Label(r.ModelName, r.ReasoningEffort, r.Temperature)).ToDictionary(g => g.Key);
@@ -61,6 +69,20 @@ public static class Leaderboard
             .Select(g => new LengthBucket(LengthBucketLabel(g.Key), g.Average(r => (double)r.AnswerScore!.Value), g.Count()))
             .ToList();
         return new LeaderboardData(rows, outcomes.Count, buckets);
+    }
+
+    /// <summary>Everyone who has voted or rated, by name (the email when a user has no name).</summary>
+    public static async Task<List<ReviewerChoice>> LoadReviewersAsync(IDbContextFactory<WorkbenchDbContext> dbFactory)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var reviewers = await db.Users.AsNoTracking()
+            .Where(u => db.Ratings.Any(r => r.ReviewerUserId == u.Id) || db.PairwiseComparisons.Any(c => c.VoterUserId == u.Id && c.Vote != null))
+            .Select(u => new { u.Id, u.Name, u.Email })
+            .ToListAsync();
+        return reviewers
+            .Select(u => new ReviewerChoice(u.Id, string.IsNullOrWhiteSpace(u.Name) ? u.Email ?? u.Id : u.Name))
+            .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(r => r.Id, StringComparer.Ordinal)
+            .ToList();
     }
 
     private static double? Mean(IEnumerable<int?>? scores)

@@ -7,6 +7,7 @@ using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Web.Hosting;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -59,7 +60,14 @@ public static class JobsExtensions
         }
         if (runServer)
         {
-            builder.Services.AddHangfireServer(options => options.WorkerCount = jobs.WorkerCount);
+            builder.Services.AddHangfireServer((sp, options) =>
+            {
+                options.WorkerCount = jobs.WorkerCount;
+                // Without an activator of its own the server creates jobs with the process-global JobActivator.Current,
+                // which is the container of whichever host configured Hangfire last: with two hosts in one process
+                // (tests) one host's InferenceJobs ran against the other host's database, leaving its runs queued.
+                options.Activator = new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
+            });
             // This process runs jobs on its own engines: it is a worker the Dashboard should list.
             builder.Services.AddWorkerHeartbeat();
         }

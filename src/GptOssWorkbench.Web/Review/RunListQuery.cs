@@ -1,17 +1,22 @@
 namespace GptOssWorkbench.Web.Review;
 
+using System.Text.RegularExpressions;
 using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
-/// <summary>One line of the transcript browser.</summary>
+/// <summary>One line of the transcript browser. <see cref="Answer"/>: the start of the final answer on one line (null: none yet).</summary>
 public sealed record RunRow(
     long Id, DateTime CreatedAt, RunStatus Status, string Model, ReasoningEffort Effort, string? BatchName,
-    string Prompt, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags);
+    string Prompt, string? Answer, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags);
 
-public static class RunListQuery
+public static partial class RunListQuery
 {
     public const int PromptPreviewLength = 160;
+
+    /// <summary>How much of the answer the database hands back per row (the cell shows one line of it).</summary>
+    public const int AnswerPreviewLength = 160;
 
     /// <summary>A page of runs, newest first, and the total count for the pager.</summary>
     public static async Task<(List<RunRow> Rows, int Total)> LoadPageAsync(
@@ -28,6 +33,12 @@ public static class RunListQuery
                 r.Id, r.CreatedAt, r.Status, r.Manifest.ModelName, r.Manifest.ReasoningEffort,
                 r.BatchJob == null ? null : r.BatchJob.Name,
                 r.PromptText.Length > PromptPreviewLength ? r.PromptText.Substring(0, PromptPreviewLength) : r.PromptText,
+                // The last final-channel message (the answer), cut in the database: one indexed lookup per row of the page,
+                // never the whole text of long answers; only the folding onto one line runs here.
+                OneLine(r.Messages.Where(m => m.Channel == MessageChannels.Final)
+                    .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
+                    .Select(m => m.Content.Length > AnswerPreviewLength ? m.Content.Substring(0, AnswerPreviewLength) : m.Content)
+                    .FirstOrDefault()),
                 r.ReasoningTokens, r.OutputTokens,
                 r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.AnswerScore),
                 r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.ReasoningScore),
@@ -35,6 +46,12 @@ public static class RunListQuery
             .ToListAsync(cancellationToken);
         return (rows, total);
     }
+
+    /// <summary>Line breaks and runs of spaces become one space, so a multi-line (Markdown) answer fits a table cell.</summary>
+    public static string? OneLine(string? text) => text is null ? null : Whitespace().Replace(text, " ").Trim();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 
     /// <summary>Choices for the filter drop-downs.</summary>
     public static async Task<FilterChoices> LoadChoicesAsync(IDbContextFactory<WorkbenchDbContext> dbFactory)

@@ -35,7 +35,8 @@ public sealed class DemoModelHostFixture : IAsyncLifetime
 
 /// <summary>
 /// Test classes that start a host with the trained demo model. They run one after the other: two such hosts started
-/// at once in one test process have left a run queued and never claimed (seen twice, not understood yet).
+/// at once in one test process have left a run queued and never claimed: the job servers created jobs with Hangfire's
+/// process-global activator, i.e. with the other host's services (fixed in JobsExtensions; see Jobs/TwoHostsTests).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class DemoModelHostsCollection

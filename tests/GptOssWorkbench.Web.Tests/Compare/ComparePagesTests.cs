@@ -116,6 +116,63 @@ public sealed class ComparePagesTests : DatabaseComponentTest
     }
 
     [Fact]
+    public async Task Leaderboard_filtered_to_one_reviewer_ranks_and_averages_only_their_votes_and_ratings()
+    {
+        await using (var db = Db.CreateDbContext())
+        {
+            db.Users.Add(new User { Id = "second", Name = "Second", Email = "s@x", CreatedAt = DateTime.UtcNow });
+            db.Users.Add(new User { Id = "lurker", Name = "Lurker", Email = "l@x", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var local = await new CurrentReviewer(Db).GetUserIdAsync();
+        // The local reviewer prefers big (votes, answer 5 vs 1); Second prefers small (votes, answer 4 vs 2).
+        for (var i = 0; i < 3; i++)
+        {
+            var big = Db.AddRun($"q{i}", "r", "big answer", model: "big", effort: ReasoningEffort.High);
+            var small = Db.AddRun($"q{i}", "r", "small answer", model: "small", effort: ReasoningEffort.Low);
+            await using var db = Db.CreateDbContext();
+            db.PairwiseComparisons.Add(new PairwiseComparison { RunAId = small.Id, RunBId = big.Id, Vote = ComparisonVote.B, VoterUserId = local, CreatedAt = DateTime.UtcNow, VotedAt = DateTime.UtcNow });
+            db.PairwiseComparisons.Add(new PairwiseComparison { RunAId = small.Id, RunBId = big.Id, Vote = ComparisonVote.A, VoterUserId = "second", CreatedAt = DateTime.UtcNow, VotedAt = DateTime.UtcNow });
+            // Shown but never voted on: not a vote, and not a reason to list the lurker.
+            db.PairwiseComparisons.Add(new PairwiseComparison { RunAId = small.Id, RunBId = big.Id, VoterUserId = "lurker", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+            await ReviewActions.SaveRatingAsync(Db, big.Id, local, 4, 5, []);
+            await ReviewActions.SaveRatingAsync(Db, small.Id, local, 2, 1, []);
+            await ReviewActions.SaveRatingAsync(Db, big.Id, "second", 3, 2, []);
+            await ReviewActions.SaveRatingAsync(Db, small.Id, "second", 4, 4, []);
+        }
+
+        Assert.Equal([("Local reviewer", local), ("Second", "second")], (await Leaderboard.LoadReviewersAsync(Db)).Select(r => (r.Name, r.Id)));
+
+        var cut = Render<LeaderboardView>();
+        cut.WaitForElement("[data-testid=leaderboard-row]");
+        string[] Names() => cut.FindAll("[data-testid=leaderboard-name]").Select(e => e.TextContent).ToArray();
+        string Row(string name) => cut.FindAll("[data-testid=leaderboard-row]").Single(r => r.TextContent.Contains(name)).TextContent;
+
+        // Everyone: 3 votes each way, a tie; big's answers average (5 + 2) / 2, small's (1 + 4) / 2.
+        Assert.StartsWith("6 pairwise votes ·", cut.Find("[data-testid=leaderboard-votes]").TextContent);
+        Assert.Contains("3.50", Row("big · high"));
+        Assert.Contains("2.50", Row("small · low"));
+
+        var select = cut.FindComponent<MudBlazor.MudSelect<string>>();
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("second"));
+        cut.WaitForAssertion(() => Assert.StartsWith("3 pairwise votes by Second ·", cut.Find("[data-testid=leaderboard-votes]").TextContent));
+        Assert.Equal(["small · low", "big · high"], Names());
+        Assert.Equal(["3", "3"], cut.FindAll("[data-testid=leaderboard-count]").Select(e => e.TextContent));
+        Assert.Contains("4.00", Row("small · low"));
+        Assert.Contains("2.00", Row("big · high"));
+
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(local));
+        cut.WaitForAssertion(() => Assert.StartsWith("3 pairwise votes by Local reviewer ·", cut.Find("[data-testid=leaderboard-votes]").TextContent));
+        Assert.Equal(["big · high", "small · low"], Names());
+        Assert.Contains("5.00", Row("big · high"));
+        Assert.Contains("1.00", Row("small · low"));
+
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(""));
+        cut.WaitForAssertion(() => Assert.StartsWith("6 pairwise votes ·", cut.Find("[data-testid=leaderboard-votes]").TextContent));
+    }
+
+    [Fact]
     public async Task Agreement_per_batch_uses_kappa_for_two_reviewers()
     {
         var batch = Db.AddBatch("agree");

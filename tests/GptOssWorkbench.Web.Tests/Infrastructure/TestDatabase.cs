@@ -65,7 +65,7 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
     /// <summary>
     /// Copies the run <paramref name="templateId"/> <paramref name="count"/> times in one SQL statement (EF would take
     /// far longer for tens of thousands of rows), with column values replaced by the given SQL expressions of the
-    /// copy number <c>i</c> (1..count). Messages are not copied: the transcript list does not read them.
+    /// copy number <c>i</c> (1..count). Messages are not copied (see <see cref="CloneMessages"/>).
     /// </summary>
     public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides)
     {
@@ -91,6 +91,37 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
             $"INSERT INTO Runs ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
             $"SELECT {string.Join(", ", values)} FROM n, Runs t WHERE t.Id = $template";
         insert.Parameters.Add(new SqliteParameter("$count", count));
+        insert.Parameters.Add(new SqliteParameter("$template", templateId));
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Gives every run with an id above <paramref name="templateId"/> (the copies made by <see cref="CloneRuns"/>) a copy
+    /// of the template's messages, in one SQL statement, with column values replaced by SQL expressions over the message
+    /// <c>m</c> and the receiving run <c>r</c>.
+    /// </summary>
+    public void CloneMessages(long templateId, IReadOnlyDictionary<string, string> overrides)
+    {
+        using var db = CreateDbContext();
+        var connection = db.Database.GetDbConnection();
+        connection.Open();
+        var columns = new List<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info('Messages')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+                columns.Add(reader.GetString(0));
+        }
+        columns.Remove("Id");
+        var unknown = overrides.Keys.Except(columns).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Messages has no column {string.Join(", ", unknown)}");
+        var values = columns.Select(c => c == "RunId" ? "r.Id" : overrides.TryGetValue(c, out var expression) ? expression : "m.\"" + c + "\"");
+        using var insert = connection.CreateCommand();
+        insert.CommandText =
+            $"INSERT INTO Messages ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
+            $"SELECT {string.Join(", ", values)} FROM Runs r, Messages m WHERE m.RunId = $template AND r.Id > $template ORDER BY r.Id, m.\"Order\"";
         insert.Parameters.Add(new SqliteParameter("$template", templateId));
         insert.ExecuteNonQuery();
     }

@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Embedded mode: the in-memory job queue dies with the process, the SQLite file does not.</summary>
+[Collection(IsolatedHostsCollection.Name)]
 public sealed class RecoveryTests
 {
     [Fact]

@@ -144,8 +144,8 @@ public sealed class RunLifecycleTests(PipelineHostFixture fixture)
         Directory.Move(folder + ".gone", folder);
         await services.GetRequiredService<RunControl>().RetryAsync(turn.RunId);
         // The same run enqueued twice more: only one job may claim it.
-        launcher.Enqueue(turn.RunId);
-        launcher.Enqueue(turn.RunId);
+        await launcher.EnqueueAsync(turn.RunId);
+        await launcher.EnqueueAsync(turn.RunId);
         var retried = await PipelineWaits.WaitForFinishAsync(services, turn.RunId);
         await Task.Delay(500); // give the duplicate jobs time to (not) act
 

@@ -15,6 +15,9 @@ public sealed class LargeRunListTests(ITestOutputHelper output) : DatabaseCompon
 {
     private const int Clones = 19_999;
 
+    /// <summary>The answer excerpt a clone must show: its own answer, folded onto one line.</summary>
+    private static string CloneAnswer(string prompt, long runId) => $"Answer to {prompt} Because {runId}.";
+
     private int SeedTwentyThousandRuns()
     {
         var stopwatch = Stopwatch.StartNew();
@@ -26,6 +29,11 @@ public sealed class LargeRunListTests(ITestOutputHelper output) : DatabaseCompon
             ["CreatedAt"] = "strftime('%Y-%m-%d %H:%M:%f', t.CreatedAt, '-' || i || ' minutes')",
             ["ModelName"] = "CASE i % 4 WHEN 0 THEN 'gpt-oss-120b' ELSE 'gpt-oss-20b' END",
             ["ReasoningEffort"] = "CASE i % 3 WHEN 0 THEN 'Low' WHEN 1 THEN 'Medium' ELSE 'High' END",
+        });
+        // Every copy gets reasoning and a two-line answer of its own (the list shows the answer's start on one line).
+        Db.CloneMessages(template.Id, new Dictionary<string, string>
+        {
+            ["Content"] = "CASE m.Channel WHEN 'final' THEN 'Answer to ' || r.PromptText || char(10) || char(10) || '  Because ' || r.Id || '.' ELSE m.Content END",
         });
         Db.AddRun("Where is the needle in the haystack?", "look", "here", model: "gpt-oss-20b");
         output.WriteLine($"seeded {Clones + 2} runs in {stopwatch.ElapsedMilliseconds} ms");
@@ -48,6 +56,9 @@ public sealed class LargeRunListTests(ITestOutputHelper output) : DatabaseCompon
 
         var prompts = cut.FindAll("[data-testid=run-prompt]").Select(e => e.TextContent).ToList();
         Assert.Equal(["Where is the needle in the haystack?", "Template question", "Question 1: what is 1 + 7?"], prompts.Take(3));
+        // Each row's own answer, from the database query, on one line.
+        var answers = cut.FindAll("[data-testid=run-answer]").Select(e => e.TextContent).ToList();
+        Assert.Equal(["here", "answer", CloneAnswer("Question 1: what is 1 + 7?", 2)], answers.Take(3));
         var caption = string.Join(" | ", cut.FindAll(".mud-table-pagination-caption").Select(e => e.TextContent));
         Assert.True(caption.Contains($"of {total:N0}"), $"pager caption: {caption}");
 
@@ -75,6 +86,8 @@ public sealed class LargeRunListTests(ITestOutputHelper output) : DatabaseCompon
         output.WriteLine($"model+effort filter: {stopwatch.ElapsedMilliseconds} ms");
         Assert.Equal(Clones / 12, count);
         Assert.Equal("Question 12: what is 12 + 7?", rows[0].Prompt);
+        Assert.Equal(CloneAnswer("Question 12: what is 12 + 7?", 13), rows[0].Answer);
+        Assert.All(rows, r => Assert.Equal(CloneAnswer(r.Prompt, r.Id), r.Answer));
         Assert.All(rows, r => Assert.Equal(("gpt-oss-120b", ReasoningEffort.Low), (r.Model, r.Effort)));
 
         stopwatch.Restart();

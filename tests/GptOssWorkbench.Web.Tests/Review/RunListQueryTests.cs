@@ -32,6 +32,29 @@ public sealed class RunListQueryTests : IDisposable
     }
 
     [Fact]
+    public async Task Rows_carry_the_start_of_their_own_final_answer_folded_onto_one_line()
+    {
+        _db.AddRun("multi", "thinking\nhard", "First line\n\n  second \t line\n");
+        _db.AddRun("long", "r", new string('x', 150) + "\n" + new string('y', 100));
+        _db.AddRun("tool", "r", "Done.", commentary: "{\"city\":\"Paris\"}", recipient: "functions.weather");
+        var running = _db.AddRun("running", "partial reasoning", "");
+        using (var db = _db.CreateDbContext())
+        {
+            // A run still reasoning has no final message yet.
+            db.Messages.RemoveRange(db.Messages.Where(m => m.RunId == running.Id && m.Channel == "final"));
+            db.SaveChanges();
+        }
+
+        var rows = (await RunListQuery.LoadPageAsync(_db, new RunFilter(), 0, 10)).Rows.ToDictionary(r => r.Prompt);
+
+        Assert.Equal("First line second line", rows["multi"].Answer);
+        // Cut to 160 characters in the database, then folded: 150 x, the line break as a space, 9 y.
+        Assert.Equal(new string('x', 150) + " " + new string('y', 9), rows["long"].Answer);
+        Assert.Equal("Done.", rows["tool"].Answer);
+        Assert.Null(rows["running"].Answer);
+    }
+
+    [Fact]
     public async Task Search_finds_text_in_reasoning_and_answer_case_insensitively()
     {
         _db.AddRun("What is the capital?", "Recall EUROPEAN capitals", "Paris");
