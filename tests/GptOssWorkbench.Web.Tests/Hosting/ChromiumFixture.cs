@@ -20,6 +20,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Browser tests need Debian chromium at {ChromiumPath}: run `apt-get install -y chromium` (tests/run does this).");
         }
+        // Expect(...) assertions wait 5 s by default, independent of a page's SetDefaultTimeout; on 2 shared cores a
+        // Blazor round trip after a save has taken longer than that (ReviewQueueBrowserTests failed once at load 18).
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
