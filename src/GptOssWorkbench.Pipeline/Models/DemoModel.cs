@@ -23,6 +23,10 @@ public static class DemoModel
         ? DemoModelConfig.Description
         : "Demo model with random weights — output is noise. Configure a real model (Models:Folders) to get answers.";
 
+    /// <summary>What the Models page badge says about a demo model: only the random-weight fallback is noise.</summary>
+    public static string BadgeFor(string modelName) =>
+        modelName == DemoModelConfig.ModelName ? "demo · trained on arithmetic only" : "demo · random weights";
+
     /// <summary>Enough for the trained model's high-effort reasoning plus its answer.</summary>
     public static int DefaultMaxTokens => IsTrained ? 256 : 64;
 

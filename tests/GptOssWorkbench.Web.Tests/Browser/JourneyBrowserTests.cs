@@ -207,6 +207,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync(GptOssWorkbench.Pipeline.Models.DemoModel.Name);
         await Expect(page.GetByTestId("model-facts").First).ToContainTextAsync("fingerprint");
         await Expect(page.GetByTestId("model-params").First).ToContainTextAsync("layers");
+        // The shipped demo is trained: calling it "random weights" (as the old fallback was) would tell users it is noise.
+        await Expect(page.GetByTestId("model-demo-badge").First).ToHaveTextAsync("demo · trained on arithmetic only");
 
         var notACheckpoint = Path.Combine(host.Host.TempDirectory, "not-a-model");
         Directory.CreateDirectory(notACheckpoint);
