@@ -38,9 +38,38 @@ public sealed class InferenceJob(
 {
     private readonly PipelineOptions options = options.Value;
 
+    /// <summary>How many times Hangfire retries a job after its first attempt threw (this class's <see cref="AutomaticRetryAttribute"/>).</summary>
+    public static readonly int RetryAttempts = typeof(InferenceJob).GetCustomAttributes(typeof(AutomaticRetryAttribute), false)
+        .Cast<AutomaticRetryAttribute>().Single().Attempts;
+
+    /// <summary>
+    /// Runs the job; an unexpected exception goes back to Hangfire, which retries the job (the retry takes the run
+    /// over). When the attempt that threw was the last one Hangfire will make, the run is first ended Failed here:
+    /// after that Hangfire only moves the job to Failed and nothing would ever finish the run (it stayed Running,
+    /// claimed, "generating" forever). Done here rather than in a Hangfire state filter because the job already has
+    /// everything that needs (its claim, the database, the updates), works the same with every job storage and needs
+    /// no registration in each process's Hangfire setup; Hangfire's own "RetryCount" job parameter says which attempt
+    /// this is, and the limit is read from the attribute above, so the two cannot drift apart.
+    /// </summary>
     public async Task RunAsync(long runId, PerformContext? context, CancellationToken shutdown)
     {
         var jobSuffix = $" job {context?.BackgroundJob.Id ?? Guid.NewGuid().ToString("N")}";
+        try
+        {
+            await RunAttemptAsync(runId, jobSuffix, shutdown);
+        }
+        catch (Exception e) when (!shutdown.IsCancellationRequested && context is not null && IsLastAttempt(context))
+        {
+            // A stopping process is not a failure: Hangfire hands the job to a worker again without counting a retry.
+            await FailAfterLastAttemptAsync(runId, jobSuffix, e, RetryAttempts + 1);
+            throw;
+        }
+    }
+
+    private static bool IsLastAttempt(PerformContext context) => context.GetJobParameter<int>("RetryCount") >= RetryAttempts;
+
+    private async Task RunAttemptAsync(long runId, string jobSuffix, CancellationToken shutdown)
+    {
         var claim = options.EffectiveWorkerName + jobSuffix;
         var run = await ClaimAsync(runId, claim, jobSuffix, shutdown);
         if (run is null) return;
@@ -74,6 +103,9 @@ public sealed class InferenceJob(
             case RunStatus.Queued when run.BatchJob?.Status == BatchStatus.Paused:
                 return null; // stays queued; resuming the batch enqueues it again
             case RunStatus.Queued when run.CancellationRequested || run.BatchJob?.Status == BatchStatus.Cancelled:
+            // The user cancelled while this job waited for its retry (nothing was running to cancel). Taking over
+            // would pass through Queued, which clears the flag, and the retry would run to the end.
+            case RunStatus.Running when run.CancellationRequested && run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) == true:
                 run.MoveTo(RunStatus.Cancelled, now);
                 run.FinishReason = "cancelled";
                 await SaveAndRecountAsync(db, run, cancellationToken);
@@ -190,6 +222,37 @@ public sealed class InferenceJob(
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
         await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
+    }
+
+    /// <summary>
+    /// Ends the run this job holds (Running under this job's claim, whichever worker took it last) after the job's
+    /// last attempt threw. A run finished or taken by someone else is left alone. The output and stats stay as the
+    /// last flush wrote them (they were written together, so they agree). A run the user asked to cancel ends Cancelled.
+    /// Never throws: the job's own exception is what Hangfire must record.
+    /// </summary>
+    private async Task FailAfterLastAttemptAsync(long runId, string jobSuffix, Exception error, int attempts)
+    {
+        try
+        {
+            // Not the shutdown token: this write must happen even though the attempt is over.
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId);
+            if (run is null || run.Status != RunStatus.Running || run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) != true)
+                return;
+            run.MoveTo(run.CancellationRequested ? RunStatus.Cancelled : RunStatus.Failed, clock.GetUtcNow().UtcDateTime);
+            run.FinishReason = run.CancellationRequested ? "cancelled" : "error";
+            // EF wraps database errors in "An error occurred while saving…": the innermost message names the cause.
+            var cause = error.GetBaseException() is { } inner && inner != error ? $"{error.Message} ({inner.Message})" : error.Message;
+            run.Error = run.CancellationRequested ? null : $"The job failed after {attempts} attempts: {cause}";
+            await SaveAndRecountAsync(db, run, CancellationToken.None);
+            logger.LogError(error, "Run {RunId} ended {Status}: its job failed after {Attempts} attempts", run.Id, run.Status, attempts);
+            updates.Publish(new RunFinished(run.Id, run.BatchJobId, run.Status, run.FinishReason, run.Error, StatsOf(run)));
+        }
+        catch (Exception e)
+        {
+            // Typically the same broken database that failed the job. The run stays Running for an operator to see.
+            logger.LogError(e, "Run {RunId}: could not end it after its job's last attempt failed", runId);
+        }
     }
 
     private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);
