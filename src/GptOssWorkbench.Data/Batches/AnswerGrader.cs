@@ -29,6 +29,17 @@ public static partial class AnswerGrader
         return string.Equals(left, right, StringComparison.InvariantCultureIgnoreCase);
     }
 
+    /// <summary>
+    /// Grades a batch item: null while it cannot be graded (no reference, or its run has not finished); a finished run
+    /// (succeeded, failed or cancelled) without a final answer is wrong, because accuracy is over everything that ran.
+    /// </summary>
+    public static bool? Grade(string? expected, Runs.RunStatus? status, string? answer)
+    {
+        if (expected is null || status is null or Runs.RunStatus.Queued or Runs.RunStatus.Running)
+            return null;
+        return IsCorrect(expected, answer);
+    }
+
     private static string Normalize(string text)
     {
         var collapsed = Whitespace().Replace(text.Trim(), " ");

@@ -90,6 +90,68 @@ public class BatchExportTests
     }
 
     [Fact]
+    public async Task Export_carries_the_expected_answer_and_whether_the_finished_run_got_it_right()
+    {
+        const string source =
+            "prompt,expected\n" +
+            "What is 1 + 2?,3\n" +     // answered "3": correct
+            "What is 2 + 2?,5\n" +     // answered "4": wrong (the reference is deliberately wrong)
+            "Say anything,\n" +        // no reference: not graded
+            "What is 5 + 5?,10\n" +    // failed without a final answer: wrong
+            "What is 3 + 4?,7\n";      // never started: not graded yet
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        long batchId;
+        await using (var db = database.NewContext())
+        {
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8(source), "graded.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"] } }, new BatchImportLimits(), TestData.Now);
+            batchId = batch.Id;
+            var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).OrderBy(i => i.Order).ToListAsync();
+            void AddRun(BatchItem item, RunStatus outcome, string? answer)
+            {
+                var run = TestData.QueuedRun(item.Prompt);
+                run.BatchJobId = batchId;
+                run.BatchItem = item;
+                run.MoveTo(RunStatus.Running, TestData.Now);
+                if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
+                run.MoveTo(outcome, TestData.Now.AddSeconds(1));
+                db.Runs.Add(run);
+            }
+            AddRun(items[0], RunStatus.Succeeded, " 3.");
+            AddRun(items[1], RunStatus.Succeeded, "4");
+            AddRun(items[2], RunStatus.Succeeded, "anything");
+            AddRun(items[3], RunStatus.Failed, null);
+            await db.SaveChangesAsync();
+        }
+
+        using var jsonlOutput = new MemoryStream();
+        using var csvOutput = new MemoryStream();
+        await using (var db = database.NewContext())
+        {
+            await BatchExporter.WriteJsonlAsync(db, batchId, jsonlOutput);
+            await BatchExporter.WriteCsvAsync(db, batchId, csvOutput);
+        }
+
+        var jsonl = Encoding.UTF8.GetString(jsonlOutput.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["3", "5", null, "10", "7"], jsonl.Select(r => r.GetProperty("expected").GetString()).ToList());
+        Assert.Equal([JsonValueKind.True, JsonValueKind.False, JsonValueKind.Null, JsonValueKind.False, JsonValueKind.Null],
+            jsonl.Select(r => r.GetProperty("correct").ValueKind).ToList());
+        Assert.All(jsonl, r => Assert.False(r.GetProperty("metadata").TryGetProperty("expected", out _)));
+
+        using var csv = CsvReader.FromText(Encoding.UTF8.GetString(csvOutput.ToArray()), new CsvReaderOptions { Separator = ',', HasHeader = true });
+        var expected = new List<string?>();
+        var correct = new List<string?>();
+        while (csv.Read())
+        {
+            expected.Add(csv.GetString(csv.Headers.ToList().IndexOf("expected")));
+            correct.Add(csv.GetString(csv.Headers.ToList().IndexOf("correct")));
+        }
+        Assert.Equal(["3", "5", "", "10", "7"], expected.Select(e => e ?? "").ToList());
+        Assert.Equal(["true", "false", "", "false", ""], correct.Select(c => c ?? "").ToList());
+    }
+
+    [Fact]
     public async Task Exporting_a_missing_batch_says_so()
     {
         await using var database = await SqliteTestDatabase.CreateAsync();
