@@ -116,6 +116,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await page.GetByTestId("batch-create").ClickAsync();
 
         await page.WaitForURLAsync("**/batches/*");
+        // The URL changes before the batch page replaces the list (whose rows have the same test ids).
+        await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
         var row = page.GetByTestId("batch-accuracy-row");
         await Expect(row).ToHaveCountAsync(1);
