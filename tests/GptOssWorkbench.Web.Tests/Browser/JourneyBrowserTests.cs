@@ -83,6 +83,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
         await Expect(page.GetByTestId("batch-status")).ToHaveTextAsync("completed");
         await Expect(page.GetByTestId("batch-succeeded")).ToHaveTextAsync("4");
+        // Without an expected column there is nothing to grade, so no accuracy table.
+        await Expect(page.GetByTestId("batch-accuracy")).ToHaveCountAsync(0);
         await ShotAsync(page, "batch-done.png");
         // The batch's transcripts: every model × effort run with its reasoning length, ready to review.
         await page.GetByTestId("batch-runs").ClickAsync();
