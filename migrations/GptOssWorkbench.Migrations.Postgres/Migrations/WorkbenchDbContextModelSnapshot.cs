@@ -37,6 +37,9 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Property<string>("DeveloperInstructions")
                         .HasColumnType("text");
 
+                    b.Property<string>("Expected")
+                        .HasColumnType("text");
+
                     b.Property<string>("ExternalId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");

@@ -29,6 +29,9 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Property<string>("DeveloperInstructions")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Expected")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ExternalId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");

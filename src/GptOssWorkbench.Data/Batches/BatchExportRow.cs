@@ -24,6 +24,11 @@ public class BatchExportRow
     public string? Reasoning { get; init; }
     public string? Commentary { get; init; }
     public string? Answer { get; init; }
+    /// <summary>The row's reference answer, if the file had one.</summary>
+    public string? Expected { get; init; }
+
+    /// <summary><see cref="AnswerGrader.Grade"/>: null = no reference or the run has not finished.</summary>
+    public bool? Correct { get; init; }
     public string? FinishReason { get; init; }
     public string? Error { get; init; }
     public int? PromptTokens { get; init; }
@@ -63,6 +68,7 @@ public class BatchExportRow
         var manifest = run?.Manifest;
         string? Channel(string channel) => run is null ? null : string.Join("\n",
             run.Messages.Where(m => m.Channel == channel).OrderBy(m => m.Order).ThenBy(m => m.Id).Select(m => m.Content));
+        var answer = Channel(MessageChannels.Final);
         return new BatchExportRow
         {
             BatchId = item.BatchJobId,
@@ -78,7 +84,9 @@ public class BatchExportRow
             Status = run?.Status.ToString() ?? "NotStarted",
             Reasoning = Channel(MessageChannels.Analysis),
             Commentary = Channel(MessageChannels.Commentary),
-            Answer = Channel(MessageChannels.Final),
+            Answer = answer,
+            Expected = item.Expected,
+            Correct = AnswerGrader.Grade(item.Expected, run?.Status, answer),
             FinishReason = run?.FinishReason,
             Error = run?.Error,
             PromptTokens = run?.PromptTokens,

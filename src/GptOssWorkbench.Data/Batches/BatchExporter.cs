@@ -36,6 +36,8 @@ public static class BatchExporter
         new("reasoning", r => r.Reasoning),
         new("commentary", r => r.Commentary),
         new("answer", r => r.Answer),
+        new("expected", r => r.Expected),
+        new("correct", r => r.Correct),
         new("finish_reason", r => r.FinishReason),
         new("error", r => r.Error),
         new("prompt_tokens", r => r.PromptTokens),
@@ -184,6 +186,7 @@ public static class BatchExporter
             case DateTime time:
                 json.WriteStringValue(time.ToString("O", CultureInfo.InvariantCulture));
                 break;
+            case bool flag: json.WriteBooleanValue(flag); break;
             case int number: json.WriteNumberValue(number); break;
             case long number: json.WriteNumberValue(number); break;
             case double number: json.WriteNumberValue(number); break;
@@ -199,6 +202,7 @@ public static class BatchExporter
         RawJson raw => raw.Json,
         IReadOnlyList<string> list => JsonSerializer.Serialize(list, ReadableJson),
         DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
         double number => number.ToString("R", CultureInfo.InvariantCulture),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
         _ => throw new InvalidOperationException($"Column {column.Name} has an unexpected value type {value.GetType()}."),

@@ -12,6 +12,7 @@ public static class BatchFileReader
     public const string SystemField = "system";
     public const string DeveloperField = "developer";
     public const string IdField = "id";
+    public const string ExpectedField = "expected";
 
     public static BatchFile Read(Stream stream, string fileName, BatchImportLimits limits)
     {

@@ -8,6 +8,9 @@ public class BatchImportLimits
     /// <summary>Applies to prompt, system and developer text alike (in UTF-16 chars).</summary>
     public int MaxPromptChars { get; set; } = 100_000;
 
+    /// <summary>A reference answer is compared with a final answer, so it is short; a huge one is a mistaken column.</summary>
+    public int MaxExpectedChars { get; set; } = 10_000;
+
     /// <summary>Rows × matrix cells.</summary>
     public int MaxItems { get; set; } = 100_000;
 }

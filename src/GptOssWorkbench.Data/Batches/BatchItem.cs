@@ -21,6 +21,9 @@ public class BatchItem
     public string? SystemInstructions { get; set; }
     public string? DeveloperInstructions { get; set; }
 
+    /// <summary>The reference answer ("expected" column/field) the run's final answer is graded against; null = none.</summary>
+    public string? Expected { get; set; }
+
     /// <summary>Every other column/field of the source row as a JSON object, kept for export.</summary>
     public string MetadataJson { get; set; } = "{}";
 

@@ -63,6 +63,7 @@ public class BatchMatrix
                                     SystemInstructions = prompt.System,
                                     DeveloperInstructions = prompt.Developer,
                                     MetadataJson = prompt.MetadataJson,
+                                    Expected = prompt.Expected,
                                     ModelName = model,
                                     ReasoningEffort = effort,
                                     Temperature = temperature,

@@ -40,7 +40,7 @@ internal static class CsvPromptReader
                 var record = Enumerable.Range(0, header.Length).Select(i => csv.GetString(i) ?? "").ToArray();
                 string? Field(int index) => index < 0 ? null : record[index];
                 rows.Add(line, Field(columns.Prompt), Field(columns.System), Field(columns.Developer), Field(columns.Id),
-                    MetadataJson(header, record, columns.Metadata));
+                    MetadataJson(header, record, columns.Metadata), Field(columns.Expected));
             }
             return columns.Metadata.Select(i => header[i]).ToList();
         }
@@ -51,7 +51,7 @@ internal static class CsvPromptReader
         }
     }
 
-    private sealed record Columns(int Prompt, int System, int Developer, int Id, List<int> Metadata);
+    private sealed record Columns(int Prompt, int System, int Developer, int Id, int Expected, List<int> Metadata);
 
     private static Columns MapHeader(string[] header, PromptRowValidator rows)
     {
@@ -72,9 +72,10 @@ internal static class CsvPromptReader
         var system = IndexOf(BatchFileReader.SystemField);
         var developer = IndexOf(BatchFileReader.DeveloperField);
         var id = IndexOf(BatchFileReader.IdField);
-        int[] known = [prompt, system, developer, id];
+        var expected = IndexOf(BatchFileReader.ExpectedField);
+        int[] known = [prompt, system, developer, id, expected];
         var metadata = Enumerable.Range(0, header.Length).Where(i => !known.Contains(i)).ToList();
-        return new Columns(prompt, system, developer, id, metadata);
+        return new Columns(prompt, system, developer, id, expected, metadata);
     }
 
     private static string MetadataJson(string[] header, string[] record, List<int> metadataColumns)

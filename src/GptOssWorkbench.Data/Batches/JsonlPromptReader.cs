@@ -7,7 +7,8 @@ using System.Text.Json;
 internal static class JsonlPromptReader
 {
     private static readonly string[] KnownFields =
-        [BatchFileReader.PromptField, BatchFileReader.SystemField, BatchFileReader.DeveloperField, BatchFileReader.IdField];
+        [BatchFileReader.PromptField, BatchFileReader.SystemField, BatchFileReader.DeveloperField, BatchFileReader.IdField,
+         BatchFileReader.ExpectedField];
 
     public static List<string> Read(string text, PromptRowValidator rows)
     {
@@ -38,7 +39,7 @@ internal static class JsonlPromptReader
         if (root.ValueKind != JsonValueKind.Object)
             throw rows.Error(line, null, $"expected a JSON object, found {Describe(root.ValueKind)}");
 
-        string? prompt = null, system = null, developer = null, id = null;
+        string? prompt = null, system = null, developer = null, id = null, expected = null;
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var buffer = new MemoryStream();
         using (var metadata = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -55,6 +56,7 @@ internal static class JsonlPromptReader
                     case BatchFileReader.SystemField: system = ReadString(property, line, rows, allowNull: true); break;
                     case BatchFileReader.DeveloperField: developer = ReadString(property, line, rows, allowNull: true); break;
                     case BatchFileReader.IdField: id = ReadId(property, line, rows); break;
+                    case BatchFileReader.ExpectedField: expected = ReadExpected(property, line, rows); break;
                     default:
                         property.WriteTo(metadata);
                         if (!metadataFields.Contains(property.Name))
@@ -64,7 +66,7 @@ internal static class JsonlPromptReader
             }
             metadata.WriteEndObject();
         }
-        rows.Add(line, prompt, system, developer, id, Encoding.UTF8.GetString(buffer.ToArray()));
+        rows.Add(line, prompt, system, developer, id, Encoding.UTF8.GetString(buffer.ToArray()), expected);
     }
 
     private static string? ReadString(JsonProperty property, int line, PromptRowValidator rows, bool allowNull) =>
@@ -83,6 +85,16 @@ internal static class JsonlPromptReader
             JsonValueKind.Null => null,
             JsonValueKind.Number when property.Value.TryGetInt64(out var number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
             var kind => throw rows.Error(line, property.Name, $"expected a string or an integer, found {Describe(kind)}"),
+        };
+
+    /// <summary>Answers to arithmetic sets are often JSON numbers; keep the number's own text ("6033", "2.5").</summary>
+    private static string? ReadExpected(JsonProperty property, int line, PromptRowValidator rows) =>
+        property.Value.ValueKind switch
+        {
+            JsonValueKind.String => property.Value.GetString(),
+            JsonValueKind.Null => null,
+            JsonValueKind.Number => property.Value.GetRawText(),
+            var kind => throw rows.Error(line, property.Name, $"expected a string or a number, found {Describe(kind)}"),
         };
 
     private static string Describe(JsonValueKind kind) => kind switch

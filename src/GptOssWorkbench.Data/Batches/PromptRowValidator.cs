@@ -11,7 +11,8 @@ internal class PromptRowValidator(string fileName, BatchImportLimits limits)
     public BatchImportException Error(int? line, string? field, string reason, Exception? inner = null) =>
         new(FileName, line, field, reason, inner);
 
-    public void Add(int line, string? prompt, string? system, string? developer, string? id, string metadataJson)
+    public void Add(int line, string? prompt, string? system, string? developer, string? id, string metadataJson,
+        string? expected = null)
     {
         if (Prompts.Count >= limits.MaxRows)
             throw Error(line, null, $"the file has more than {limits.MaxRows} prompts (the limit)");
@@ -22,6 +23,9 @@ internal class PromptRowValidator(string fileName, BatchImportLimits limits)
         CheckLength(line, BatchFileReader.PromptField, prompt);
         CheckLength(line, BatchFileReader.SystemField, system);
         CheckLength(line, BatchFileReader.DeveloperField, developer);
+        if (expected is not null && expected.Length > limits.MaxExpectedChars)
+            throw Error(line, BatchFileReader.ExpectedField,
+                $"expected answer of {expected.Length} characters is over the limit of {limits.MaxExpectedChars}");
         var externalId = string.IsNullOrWhiteSpace(id) ? null : id.Trim();
         if (externalId is not null)
         {
@@ -31,7 +35,8 @@ internal class PromptRowValidator(string fileName, BatchImportLimits limits)
                 throw Error(line, BatchFileReader.IdField, $"duplicate id '{externalId}' (first used on line {firstLine})");
             _lineById[externalId] = line;
         }
-        Prompts.Add(new BatchPrompt(line, prompt, NullIfBlank(system), NullIfBlank(developer), externalId, metadataJson));
+        Prompts.Add(new BatchPrompt(line, prompt, NullIfBlank(system), NullIfBlank(developer), externalId, metadataJson,
+            NullIfBlank(expected)?.Trim()));
     }
 
     private void CheckLength(int line, string field, string? text)

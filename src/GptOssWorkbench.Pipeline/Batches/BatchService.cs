@@ -193,6 +193,13 @@ public sealed class BatchService(
         return retried.Count;
     }
 
+    /// <summary>Accuracy per setting over the items with a reference answer; empty when the file had no "expected" column.</summary>
+    public async Task<IReadOnlyList<SettingAccuracy>> GetAccuracyAsync(long batchId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await BatchAccuracy.ComputeAsync(db, batchId, cancellationToken);
+    }
+
     /// <summary>One JSON object per item: prompt, metadata, reasoning, commentary and answer in separate fields, then the manifest.</summary>
     public async Task ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default)
     {

@@ -90,6 +90,114 @@ public class BatchExportTests
     }
 
     [Fact]
+    public async Task Export_carries_the_expected_answer_and_whether_the_finished_run_got_it_right()
+    {
+        const string source =
+            "prompt,expected\n" +
+            "What is 1 + 2?,3\n" +     // answered "3": correct
+            "What is 2 + 2?,5\n" +     // answered "4": wrong (the reference is deliberately wrong)
+            "Say anything,\n" +        // no reference: not graded
+            "What is 5 + 5?,10\n" +    // failed without a final answer: wrong
+            "What is 3 + 4?,7\n";      // never started: not graded yet
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        long batchId;
+        await using (var db = database.NewContext())
+        {
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8(source), "graded.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"] } }, new BatchImportLimits(), TestData.Now);
+            batchId = batch.Id;
+            var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).OrderBy(i => i.Order).ToListAsync();
+            void AddRun(BatchItem item, RunStatus outcome, string? answer)
+            {
+                var run = TestData.QueuedRun(item.Prompt);
+                run.BatchJobId = batchId;
+                run.BatchItem = item;
+                run.MoveTo(RunStatus.Running, TestData.Now);
+                if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
+                run.MoveTo(outcome, TestData.Now.AddSeconds(1));
+                db.Runs.Add(run);
+            }
+            AddRun(items[0], RunStatus.Succeeded, " 3.");
+            AddRun(items[1], RunStatus.Succeeded, "4");
+            AddRun(items[2], RunStatus.Succeeded, "anything");
+            AddRun(items[3], RunStatus.Failed, null);
+            await db.SaveChangesAsync();
+        }
+
+        using var jsonlOutput = new MemoryStream();
+        using var csvOutput = new MemoryStream();
+        await using (var db = database.NewContext())
+        {
+            await BatchExporter.WriteJsonlAsync(db, batchId, jsonlOutput);
+            await BatchExporter.WriteCsvAsync(db, batchId, csvOutput);
+        }
+
+        var jsonl = Encoding.UTF8.GetString(jsonlOutput.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["3", "5", null, "10", "7"], jsonl.Select(r => r.GetProperty("expected").GetString()).ToList());
+        Assert.Equal([JsonValueKind.True, JsonValueKind.False, JsonValueKind.Null, JsonValueKind.False, JsonValueKind.Null],
+            jsonl.Select(r => r.GetProperty("correct").ValueKind).ToList());
+        Assert.All(jsonl, r => Assert.False(r.GetProperty("metadata").TryGetProperty("expected", out _)));
+
+        using var csv = CsvReader.FromText(Encoding.UTF8.GetString(csvOutput.ToArray()), new CsvReaderOptions { Separator = ',', HasHeader = true });
+        var expected = new List<string?>();
+        var correct = new List<string?>();
+        while (csv.Read())
+        {
+            expected.Add(csv.GetString(csv.Headers.ToList().IndexOf("expected")));
+            correct.Add(csv.GetString(csv.Headers.ToList().IndexOf("correct")));
+        }
+        Assert.Equal(["3", "5", "", "10", "7"], expected.Select(e => e ?? "").ToList());
+        Assert.Equal(["true", "false", "", "false", ""], correct.Select(c => c ?? "").ToList());
+    }
+
+    [Fact]
+    public async Task Accuracy_per_setting_counts_finished_runs_and_leaves_unfinished_ones_pending()
+    {
+        // Two efforts × three prompts with references + one without. Low: 2 right, 1 failed without answer.
+        // High: 1 right, 1 wrong ("6,033" is right; "603" is not), 1 still running.
+        const string source = "prompt,expected\nA,3\nB,6033\nC,10\nD,\n";
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        long batchId;
+        await using (var db = database.NewContext())
+        {
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8(source), "acc.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"], ReasoningEfforts = [ReasoningEffort.Low, ReasoningEffort.High] } },
+                new BatchImportLimits(), TestData.Now);
+            batchId = batch.Id;
+            var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).ToListAsync();
+            BatchItem Item(string prompt, ReasoningEffort effort) => items.Single(i => i.Prompt == prompt && i.ReasoningEffort == effort);
+            void AddRun(BatchItem item, RunStatus outcome, string? answer)
+            {
+                var run = TestData.QueuedRun(item.Prompt);
+                run.BatchJobId = batchId;
+                run.BatchItem = item;
+                run.MoveTo(RunStatus.Running, TestData.Now);
+                if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
+                if (outcome != RunStatus.Running) run.MoveTo(outcome, TestData.Now.AddSeconds(1));
+                db.Runs.Add(run);
+            }
+            AddRun(Item("A", ReasoningEffort.Low), RunStatus.Succeeded, "3");
+            AddRun(Item("B", ReasoningEffort.Low), RunStatus.Succeeded, "6033");
+            AddRun(Item("C", ReasoningEffort.Low), RunStatus.Failed, null);
+            AddRun(Item("D", ReasoningEffort.Low), RunStatus.Succeeded, "whatever"); // no reference: not in the table
+            AddRun(Item("A", ReasoningEffort.High), RunStatus.Succeeded, "3");
+            AddRun(Item("B", ReasoningEffort.High), RunStatus.Succeeded, "603");
+            AddRun(Item("C", ReasoningEffort.High), RunStatus.Running, null);
+            await db.SaveChangesAsync();
+        }
+
+        await using var check = database.NewContext();
+        var accuracy = await BatchAccuracy.ComputeAsync(check, batchId);
+
+        Assert.Equal(
+            [new SettingAccuracy("gpt-oss-nano", ReasoningEffort.Low, null, Graded: 3, Correct: 2, Pending: 0),
+             new SettingAccuracy("gpt-oss-nano", ReasoningEffort.High, null, Graded: 2, Correct: 1, Pending: 1)],
+            accuracy);
+        Assert.Equal(0.5, accuracy[1].Fraction);
+    }
+
+    [Fact]
     public async Task Exporting_a_missing_batch_says_so()
     {
         await using var database = await SqliteTestDatabase.CreateAsync();

@@ -51,7 +51,7 @@ public class BatchImportTests
     public async Task Jsonl_with_numeric_ids_nested_metadata_and_blank_lines_imports_every_row()
     {
         const string jsonl =
-            "{\"prompt\": \"What is 2+2?\", \"id\": 17, \"tags\": [\"math\", \"easy\"], \"expected\": {\"answer\": 4}}\n" +
+            "{\"prompt\": \"What is 2+2?\", \"id\": 17, \"tags\": [\"math\", \"easy\"], \"gold\": {\"answer\": 4}}\n" +
             "\n" +
             "{\"Prompt\": \"Schreib ein Gedicht über Ä\", \"developer\": \"Rhyme.\", \"system\": null, \"lang\": \"de\"}\r\n";
         await using var database = await SqliteTestDatabase.CreateAsync();
@@ -68,10 +68,51 @@ public class BatchImportTests
         using (var metadata = JsonDocument.Parse(items[0].MetadataJson))
         {
             Assert.Equal("easy", metadata.RootElement.GetProperty("tags")[1].GetString());
-            Assert.Equal(4, metadata.RootElement.GetProperty("expected").GetProperty("answer").GetInt32());
+            Assert.Equal(4, metadata.RootElement.GetProperty("gold").GetProperty("answer").GetInt32());
         }
         Assert.Equal(("Schreib ein Gedicht über Ä", "Rhyme.", null, 3), (items[1].Prompt, items[1].DeveloperInstructions, items[1].SystemInstructions, items[1].SourceLine));
         Assert.Equal("{\"lang\":\"de\"}", items[1].MetadataJson);
+    }
+
+    [Fact]
+    public async Task Expected_column_is_the_reference_answer_and_an_empty_cell_means_none()
+    {
+        const string csv =
+            "prompt,Expected,topic\n" +
+            "What is 4738 + 1295?, 6033 ,add\n" +
+            "Write a haiku,,poetry\n" +
+            "What is 9 - 12?,-3,sub\n";
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+            await BatchImporter.ImportAsync(db, Files.Utf8(csv), "math.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"], Temperatures = [0.0, 1.0] } },
+                new BatchImportLimits(), TestData.Now);
+
+        await using var check = database.NewContext();
+        var items = await check.BatchItems.OrderBy(i => i.Order).ToListAsync();
+        Assert.Equal(["6033", "6033", null, null, "-3", "-3"], items.Select(i => i.Expected).ToList());
+        Assert.Equal(["add", "add", "poetry", "poetry", "sub", "sub"], items.Select(i => i.MetadataJson).Select(j => JsonDocument.Parse(j).RootElement.GetProperty("topic").GetString()).ToList());
+        Assert.DoesNotContain(items, i => i.MetadataJson.Contains("xpected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Jsonl_expected_may_be_a_string_or_a_number_and_keeps_the_numbers_text()
+    {
+        const string jsonl =
+            "{\"prompt\": \"What is 2+2?\", \"expected\": 4}\n" +
+            "{\"prompt\": \"Half of 5?\", \"expected\": 2.50}\n" +
+            "{\"prompt\": \"Capital of France?\", \"expected\": \"Paris\"}\n" +
+            "{\"prompt\": \"Open question\", \"expected\": null}\n" +
+            "{\"prompt\": \"Blank\", \"expected\": \"  \"}\n";
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+            await BatchImporter.ImportAsync(db, Files.Utf8(jsonl), "set.jsonl", new BatchImportRequest { Matrix = OneModel },
+                new BatchImportLimits(), TestData.Now);
+
+        await using var check = database.NewContext();
+        var items = await check.BatchItems.OrderBy(i => i.Order).ToListAsync();
+        Assert.Equal(["4", "2.50", "Paris", null, null], items.Select(i => i.Expected).ToList());
+        Assert.All(items, i => Assert.Equal("{}", i.MetadataJson));
     }
 
     public static TheoryData<string, string, int?, string?, string> MalformedFiles => new()
@@ -95,6 +136,8 @@ public class BatchImportTests
         { "a.jsonl", "{\"prompt\":\"ok\"}\n{\"text\": \"no prompt here\"}\n", 2, "prompt", "missing prompt" },
         { "a.jsonl", "[\"prompt\", \"x\"]\n", 1, null, "expected a JSON object, found an array" },
         { "a.txt", "prompt\nx\n", null, null, "unsupported file type '.txt'" },
+        { "a.csv", "prompt,expected\nok,1\nx," + new string('9', 10_001) + "\n", 3, "expected", "10001 characters is over the limit of 10000" },
+        { "a.jsonl", "{\"prompt\":\"ok\"}\n{\"prompt\": \"x\", \"expected\": {\"answer\": 4}}\n", 2, "expected", "expected a string or a number, found an object" },
     };
 
     [Theory]

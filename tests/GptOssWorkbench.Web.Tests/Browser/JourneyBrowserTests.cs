@@ -83,11 +83,52 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
         await Expect(page.GetByTestId("batch-status")).ToHaveTextAsync("completed");
         await Expect(page.GetByTestId("batch-succeeded")).ToHaveTextAsync("4");
+        // Without an expected column there is nothing to grade, so no accuracy table.
+        await Expect(page.GetByTestId("batch-accuracy")).ToHaveCountAsync(0);
         await ShotAsync(page, "batch-done.png");
         // The batch's transcripts: every model × effort run with its reasoning length, ready to review.
         await page.GetByTestId("batch-runs").ClickAsync();
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(4);
         await ShotAsync(page, "batch.png");
+    }
+
+    [Fact]
+    public async Task Batch_with_expected_answers_shows_accuracy_per_setting()
+    {
+        // Reference answers worked out by hand; the last one is deliberately wrong (512 + 120 = 632), so a model that
+        // answers all four correctly scores 3 of 4.
+        var csv = Path.Combine(host.Host.TempDirectory, "graded.csv");
+        await File.WriteAllTextAsync(csv,
+            "prompt,expected\n" +
+            "What is 4738 + 1295?,\"6,033\"\n" +
+            "\"Mia has 323 coins and gives away 88. How many coins are left?\",235\n" +
+            "Sam buys 4 boxes with 70 apples in each box. How many apples is that in total?,280\n" +
+            "What is 512 + 120?,633\n");
+        var page = await OpenAsync("/batches");
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(csv);
+        await Expect(page.GetByTestId("batch-detected")).ToContainTextAsync("4 prompts · fields: prompt, expected");
+        await page.GetByTestId("batch-effort-low").ClickAsync();
+        // Greedy decoding: the demo model's most likely answer, the same on every run.
+        await page.GetByTestId("batch-temperatures").FillAsync("0");
+        await page.GetByTestId("batch-temperatures").PressAsync("Tab");
+        await page.GetByTestId("batch-max-tokens").FillAsync("200");
+        await page.GetByTestId("batch-max-tokens").PressAsync("Tab");
+        await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
+        await page.GetByTestId("batch-create").ClickAsync();
+
+        await page.WaitForURLAsync("**/batches/*");
+        // The URL changes before the batch page replaces the list (whose rows have the same test ids).
+        await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
+        var row = page.GetByTestId("batch-accuracy-row");
+        await Expect(row).ToHaveCountAsync(1);
+        await Expect(row).ToContainTextAsync("low");
+        await Expect(row.GetByTestId("accuracy-graded")).ToHaveTextAsync("4");
+        await Expect(row.GetByTestId("accuracy-pending")).ToHaveTextAsync("0");
+        await Expect(row.GetByTestId("accuracy-correct")).ToHaveTextAsync("3");
+        await Expect(row.GetByTestId("accuracy-percent")).ToHaveTextAsync("75.0 %");
+        await ShotAsync(page, "batch-accuracy.png");
     }
 
     private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort, int reasoningTokens = 55)
