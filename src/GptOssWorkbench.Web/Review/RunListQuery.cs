@@ -2,14 +2,20 @@ namespace GptOssWorkbench.Web.Review;
 
 using System.Text.RegularExpressions;
 using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
-/// <summary>One line of the transcript browser. <see cref="Answer"/>: the start of the final answer on one line (null: none yet).</summary>
+/// <summary>
+/// One line of the transcript browser. <see cref="Answer"/>: the start of the final answer on one line (null: none yet).
+/// <see cref="Expected"/>: the batch file's reference answer, if any; <see cref="Correct"/>: the run graded against it
+/// by <see cref="AnswerGrader"/> (null: no reference or not finished).
+/// </summary>
 public sealed record RunRow(
     long Id, DateTime CreatedAt, RunStatus Status, string Model, ReasoningEffort Effort, string? BatchName,
-    string Prompt, string? Answer, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags);
+    string Prompt, string? Answer, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags,
+    string? Expected = null, bool? Correct = null);
 
 public static partial class RunListQuery
 {
@@ -42,7 +48,14 @@ public static partial class RunListQuery
                 r.ReasoningTokens, r.OutputTokens,
                 r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.AnswerScore),
                 r.Ratings.Where(x => by == null || x.ReviewerUserId == by).Average(x => (double?)x.ReasoningScore),
-                r.Tags.Select(t => t.Name).ToList()))
+                r.Tags.Select(t => t.Name).ToList(),
+                r.BatchItem == null ? null : r.BatchItem.Expected,
+                // Graded on the whole answer (the preview above is cut), fetched only for runs that have a reference.
+                AnswerGrader.Grade(r.BatchItem == null ? null : r.BatchItem.Expected, r.Status,
+                    r.BatchItem == null || r.BatchItem.Expected == null ? null
+                        : r.Messages.Where(m => m.Channel == MessageChannels.Final)
+                            .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
+                            .Select(m => m.Content).FirstOrDefault())))
             .ToListAsync(cancellationToken);
         return (rows, total);
     }

@@ -55,6 +55,35 @@ public sealed class RunListQueryTests : IDisposable
     }
 
     [Fact]
+    public async Task Runs_of_a_batch_with_reference_answers_are_graded_on_their_whole_answer()
+    {
+        var batch = _db.AddBatch("graded");
+        var longAnswer = new string('z', 200); // longer than the preview: grading must not use the cut text
+        var right = _db.AddRun("What is 4738 + 1295?", "r", "6,033.", batchId: batch);
+        var wrong = _db.AddRun("What is 85 - 1?", "r", "86", batchId: batch);
+        var longRight = _db.AddRun("Say z 200 times", "r", longAnswer, batchId: batch);
+        var running = _db.AddRun("What is 5 + 5?", "r", "", batchId: batch, status: RunStatus.Running);
+        _db.AddRun("No reference", "r", "anything", batchId: batch);
+        using (var db = _db.CreateDbContext())
+        {
+            foreach (var (run, expected) in new[] { (right, "6033"), (wrong, "84"), (longRight, longAnswer), (running, "10") })
+                db.BatchItems.Single(i => i.Id == run.BatchItemId).Expected = expected;
+            db.SaveChanges();
+        }
+
+        var rows = (await RunListQuery.LoadPageAsync(_db, new RunFilter(), 0, 10)).Rows.ToDictionary(r => r.Prompt);
+
+        Assert.True(rows["What is 4738 + 1295?"].Correct);
+        Assert.Equal("6033", rows["What is 4738 + 1295?"].Expected);
+        Assert.False(rows["What is 85 - 1?"].Correct);
+        Assert.True(rows["Say z 200 times"].Correct);
+        Assert.Null(rows["What is 5 + 5?"].Correct); // not finished: not graded yet
+        Assert.Equal("10", rows["What is 5 + 5?"].Expected);
+        Assert.Null(rows["No reference"].Correct);
+        Assert.Null(rows["No reference"].Expected);
+    }
+
+    [Fact]
     public async Task Search_finds_text_in_reasoning_and_answer_case_insensitively()
     {
         _db.AddRun("What is the capital?", "Recall EUROPEAN capitals", "Paris");
