@@ -66,6 +66,9 @@ public sealed class InferenceJob(
         }
     }
 
+    /// <summary>The run's claim was made by this Hangfire job (on whichever worker took it last).</summary>
+    private static bool HeldByJob(Run run, string jobSuffix) => run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) == true;
+
     private static bool IsLastAttempt(PerformContext context) => context.GetJobParameter<int>("RetryCount") >= RetryAttempts;
 
     private async Task RunAttemptAsync(long runId, string jobSuffix, CancellationToken shutdown)
@@ -105,7 +108,7 @@ public sealed class InferenceJob(
             case RunStatus.Queued when run.CancellationRequested || run.BatchJob?.Status == BatchStatus.Cancelled:
             // The user cancelled while this job waited for its retry (nothing was running to cancel). Taking over
             // would pass through Queued, which clears the flag, and the retry would run to the end.
-            case RunStatus.Running when run.CancellationRequested && run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) == true:
+            case RunStatus.Running when run.CancellationRequested && HeldByJob(run, jobSuffix):
                 run.MoveTo(RunStatus.Cancelled, now);
                 run.FinishReason = "cancelled";
                 await SaveAndRecountAsync(db, run, cancellationToken);
@@ -113,7 +116,7 @@ public sealed class InferenceJob(
                 return null;
             case RunStatus.Queued:
                 break;
-            case RunStatus.Running when run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) == true:
+            case RunStatus.Running when HeldByJob(run, jobSuffix):
                 // This same Hangfire job ran before and did not finish (an exception, or its worker was killed and the
                 // queue handed the job to another worker): take over.
                 run.MoveTo(RunStatus.Queued, now);
@@ -237,7 +240,7 @@ public sealed class InferenceJob(
             // Not the shutdown token: this write must happen even though the attempt is over.
             await using var db = await dbFactory.CreateDbContextAsync();
             var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId);
-            if (run is null || run.Status != RunStatus.Running || run.WorkerName?.EndsWith(jobSuffix, StringComparison.Ordinal) != true)
+            if (run is null || run.Status != RunStatus.Running || !HeldByJob(run, jobSuffix))
                 return;
             run.MoveTo(run.CancellationRequested ? RunStatus.Cancelled : RunStatus.Failed, clock.GetUtcNow().UtcDateTime);
             run.FinishReason = run.CancellationRequested ? "cancelled" : "error";
