@@ -107,20 +107,10 @@ public class BatchExportTests
                 new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"] } }, new BatchImportLimits(), TestData.Now);
             batchId = batch.Id;
             var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).OrderBy(i => i.Order).ToListAsync();
-            void AddRun(BatchItem item, RunStatus outcome, string? answer)
-            {
-                var run = TestData.QueuedRun(item.Prompt);
-                run.BatchJobId = batchId;
-                run.BatchItem = item;
-                run.MoveTo(RunStatus.Running, TestData.Now);
-                if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
-                run.MoveTo(outcome, TestData.Now.AddSeconds(1));
-                db.Runs.Add(run);
-            }
-            AddRun(items[0], RunStatus.Succeeded, " 3.");
-            AddRun(items[1], RunStatus.Succeeded, "4");
-            AddRun(items[2], RunStatus.Succeeded, "anything");
-            AddRun(items[3], RunStatus.Failed, null);
+            AddRun(db, batchId, items[0], RunStatus.Succeeded, " 3.");
+            AddRun(db, batchId, items[1], RunStatus.Succeeded, "4");
+            AddRun(db, batchId, items[2], RunStatus.Succeeded, "anything");
+            AddRun(db, batchId, items[3], RunStatus.Failed, null);
             await db.SaveChangesAsync();
         }
 
@@ -167,23 +157,13 @@ public class BatchExportTests
             batchId = batch.Id;
             var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).ToListAsync();
             BatchItem Item(string prompt, ReasoningEffort effort) => items.Single(i => i.Prompt == prompt && i.ReasoningEffort == effort);
-            void AddRun(BatchItem item, RunStatus outcome, string? answer)
-            {
-                var run = TestData.QueuedRun(item.Prompt);
-                run.BatchJobId = batchId;
-                run.BatchItem = item;
-                run.MoveTo(RunStatus.Running, TestData.Now);
-                if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
-                if (outcome != RunStatus.Running) run.MoveTo(outcome, TestData.Now.AddSeconds(1));
-                db.Runs.Add(run);
-            }
-            AddRun(Item("A", ReasoningEffort.Low), RunStatus.Succeeded, "3");
-            AddRun(Item("B", ReasoningEffort.Low), RunStatus.Succeeded, "6033");
-            AddRun(Item("C", ReasoningEffort.Low), RunStatus.Failed, null);
-            AddRun(Item("D", ReasoningEffort.Low), RunStatus.Succeeded, "whatever"); // no reference: not in the table
-            AddRun(Item("A", ReasoningEffort.High), RunStatus.Succeeded, "3");
-            AddRun(Item("B", ReasoningEffort.High), RunStatus.Succeeded, "603");
-            AddRun(Item("C", ReasoningEffort.High), RunStatus.Running, null);
+            AddRun(db, batchId, Item("A", ReasoningEffort.Low), RunStatus.Succeeded, "3");
+            AddRun(db, batchId, Item("B", ReasoningEffort.Low), RunStatus.Succeeded, "6033");
+            AddRun(db, batchId, Item("C", ReasoningEffort.Low), RunStatus.Failed, null);
+            AddRun(db, batchId, Item("D", ReasoningEffort.Low), RunStatus.Succeeded, "whatever"); // no reference: not in the table
+            AddRun(db, batchId, Item("A", ReasoningEffort.High), RunStatus.Succeeded, "3");
+            AddRun(db, batchId, Item("B", ReasoningEffort.High), RunStatus.Succeeded, "603");
+            AddRun(db, batchId, Item("C", ReasoningEffort.High), RunStatus.Running, null);
             await db.SaveChangesAsync();
         }
 
@@ -204,6 +184,18 @@ public class BatchExportTests
         await using var db = database.NewContext();
         var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => BatchExporter.WriteJsonlAsync(db, 999, new MemoryStream()));
         Assert.Contains("999", error.Message);
+    }
+
+    /// <summary>A run of <paramref name="item"/> that reached <paramref name="status"/>, with <paramref name="answer"/> as its final message.</summary>
+    private static void AddRun(WorkbenchDbContext db, long batchId, BatchItem item, RunStatus status, string? answer)
+    {
+        var run = TestData.QueuedRun(item.Prompt);
+        run.BatchJobId = batchId;
+        run.BatchItem = item;
+        run.MoveTo(RunStatus.Running, TestData.Now);
+        if (answer is not null) run.Messages.Add(TestData.Output(MessageChannels.Final, answer, 0));
+        if (status != RunStatus.Running) run.MoveTo(status, TestData.Now.AddSeconds(1));
+        db.Runs.Add(run);
     }
 
     private static async Task<long> CreateBatchWithOneFinishedRunAsync(SqliteTestDatabase database)

@@ -72,14 +72,7 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
         using var db = CreateDbContext();
         var connection = db.Database.GetDbConnection();
         connection.Open();
-        var columns = new List<string>();
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "SELECT name FROM pragma_table_info('Runs')";
-            using var reader = info.ExecuteReader();
-            while (reader.Read())
-                columns.Add(reader.GetString(0));
-        }
+        var columns = ColumnsOf(connection, "Runs");
         columns.Remove("Id");
         var unknown = overrides.Keys.Except(columns).ToList();
         if (unknown.Count > 0)
@@ -95,6 +88,17 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
         insert.ExecuteNonQuery();
     }
 
+    private static List<string> ColumnsOf(System.Data.Common.DbConnection connection, string table)
+    {
+        var columns = new List<string>();
+        using var info = connection.CreateCommand();
+        info.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+        using var reader = info.ExecuteReader();
+        while (reader.Read())
+            columns.Add(reader.GetString(0));
+        return columns;
+    }
+
     /// <summary>
     /// Gives every run with an id above <paramref name="templateId"/> (the copies made by <see cref="CloneRuns"/>) a copy
     /// of the template's messages, in one SQL statement, with column values replaced by SQL expressions over the message
@@ -105,14 +109,7 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
         using var db = CreateDbContext();
         var connection = db.Database.GetDbConnection();
         connection.Open();
-        var columns = new List<string>();
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "SELECT name FROM pragma_table_info('Messages')";
-            using var reader = info.ExecuteReader();
-            while (reader.Read())
-                columns.Add(reader.GetString(0));
-        }
+        var columns = ColumnsOf(connection, "Messages");
         columns.Remove("Id");
         var unknown = overrides.Keys.Except(columns).ToList();
         if (unknown.Count > 0)
