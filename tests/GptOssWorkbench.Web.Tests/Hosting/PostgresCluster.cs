@@ -16,6 +16,13 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>Points host <paramref name="settings"/> at this server (the app's PostgreSQL mode).</summary>
+    public void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Database:Provider"] = "PostgreSQL";
+        settings["Database:ConnectionString"] = ConnectionString;
+    }
+
     private string DataDirectory => Path.Combine(_directory, "pgdata");
 
     public async Task InitializeAsync()

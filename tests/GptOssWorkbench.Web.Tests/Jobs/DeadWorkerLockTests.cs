@@ -21,8 +21,7 @@ public sealed class DeadWorkerLockTests(PostgresCluster postgres) : IClassFixtur
     public async Task A_job_whose_state_lock_a_dead_worker_left_behind_still_runs_soon()
     {
         var settings = TinyModel.Settings();
-        settings["Database:Provider"] = "PostgreSQL";
-        settings["Database:ConnectionString"] = postgres.ConnectionString;
+        postgres.Configure(settings);
         settings["Jobs:RunServerInProcess"] = "false";
         settings["Jobs:InvisibilityTimeout"] = "00:00:05";
         await using var web = WorkbenchHost.Start(_ => settings);

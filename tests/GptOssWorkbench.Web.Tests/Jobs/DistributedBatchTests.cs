@@ -23,8 +23,7 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
     public async Task A_batch_across_two_workers_completes_exactly_once_when_one_worker_is_killed()
     {
         var settings = TinyModel.Settings();
-        settings["Database:Provider"] = "PostgreSQL";
-        settings["Database:ConnectionString"] = postgres.ConnectionString;
+        postgres.Configure(settings);
         settings["Jobs:RunServerInProcess"] = "false";
         await using var web = WorkbenchHost.Start(_ => settings);
 

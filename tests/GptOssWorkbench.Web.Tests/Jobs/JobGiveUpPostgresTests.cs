@@ -13,8 +13,7 @@ public sealed class JobGiveUpPostgresTests(PostgresCluster postgres) : IClassFix
     public Task A_job_that_throws_on_every_attempt_ends_its_run_failed_after_the_last_retry_on_postgres()
     {
         var settings = JobGiveUpTests.Settings();
-        settings["Database:Provider"] = "PostgreSQL";
-        settings["Database:ConnectionString"] = postgres.ConnectionString;
+        postgres.Configure(settings);
         settings["Jobs:RunServerInProcess"] = "true";
         return JobGiveUpTests.RunFailsAfterTheLastRetryAsync(settings);
     }

@@ -16,8 +16,7 @@ public sealed class QueueSweepPostgresTests(PostgresCluster postgres) : IClassFi
     {
         // The web app runs no job server in this mode (and no worker is started): enqueued jobs stay Enqueued.
         var settings = SweepSettings(after: "00:00:00.500");
-        settings["Database:Provider"] = "PostgreSQL";
-        settings["Database:ConnectionString"] = postgres.ConnectionString;
+        postgres.Configure(settings);
         settings["Pipeline:QueueSweepInterval"] = "00:00:00";
         await using var host = WorkbenchHost.Start(_ => settings);
         var services = host.Services;
