@@ -9,6 +9,9 @@ public abstract class WorkbenchComponentTest : BunitContext, IAsyncLifetime
 {
     protected WorkbenchComponentTest()
     {
+        // bUnit's WaitFor* give up after 1 s by default: too short for a database query plus a render on a loaded
+        // 2-core CI machine. A wait that succeeds returns as soon as it does, so a long limit costs nothing.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(30);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         // The layout shows the signed-in user; tests start anonymous and may call Authorization.SetAuthorized(...).

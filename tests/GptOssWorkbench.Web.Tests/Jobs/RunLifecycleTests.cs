@@ -117,7 +117,9 @@ public sealed class RunLifecycleTests(PipelineHostFixture fixture)
         clock.Stop();
 
         Assert.Equal(RunStatus.Cancelled, finished.Status);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"cancel took {clock.Elapsed}");
+        // A hang guard, not a speed test: the cancel is seen at the engine's next step (milliseconds on an idle
+        // machine), but a loaded 2-core CI runner can stall any single step for seconds.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"cancel took {clock.Elapsed}");
         var run = await PipelineWaits.WaitForFinishAsync(services, turn.RunId);
         Assert.Equal(RunStatus.Cancelled, run.Status);
         Assert.Equal("cancelled", run.FinishReason);

@@ -126,7 +126,7 @@ public sealed class ReviewPagesTests : DatabaseComponentTest
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=run-prompt]").Count));
 
         cut.Find("[data-testid=search]").Input("paris");
-        cut.WaitForAssertion(() => Assert.Equal("What is the capital of France?", cut.Find("[data-testid=run-prompt]").TextContent), TimeSpan.FromSeconds(3));
+        cut.WaitForAssertion(() => Assert.Equal("What is the capital of France?", cut.Find("[data-testid=run-prompt]").TextContent));
         Assert.Single(cut.FindAll("[data-testid=run-prompt]"));
     }
 }
