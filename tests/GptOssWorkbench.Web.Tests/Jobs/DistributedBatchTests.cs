@@ -120,12 +120,12 @@ public sealed class DistributedBatchTests(PostgresCluster postgres) : IClassFixt
         }
 
         // Live updates crossed from the worker processes to the web process (LISTEN/NOTIFY).
-        await Until(() => runs.All(r => recorder.Of(r.Id).OfType<RunFinished>().Any()), 10, () => "not every RunFinished reached the web process");
+        await Until(() => runs.All(r => recorder.Of(r.Id).OfType<RunFinished>().Any()), 30, () => "not every RunFinished reached the web process");
         Assert.Contains(recorder.Updates, u => u is RunDelta);
         Assert.False(second.HasExited, second.Log());
 
         // The surviving worker reports the model it loaded, with the fingerprint the runs recorded.
-        await Until(async () => WorkerDirectory.WorkersWithModel(workers = await directory.ListAsync(), TinyModel.Name).Contains("w2"), 10,
+        await Until(async () => WorkerDirectory.WorkersWithModel(workers = await directory.ListAsync(), TinyModel.Name).Contains("w2"), 30,
             () => $"w2 does not report {TinyModel.Name} loaded");
         var reported = workers.Single(w => w.Heartbeat.Name == "w2").Models.Single(m => m.Name == TinyModel.Name);
         Assert.Equal(runs[0].Manifest.WeightsFingerprint, reported.WeightsFingerprint);

@@ -72,7 +72,7 @@ public sealed class JobGiveUpTests
             Assert.NotNull(counted.FinishedAt);
         }
 
-        var finished = await recorder.WaitForAsync<RunFinished>(runId, seconds: 5);
+        var finished = await recorder.WaitForAsync<RunFinished>(runId);
         Assert.Equal(RunStatus.Failed, finished.Status);
         Assert.Equal(run.Error, finished.Error);
         Assert.Equal(batch.Id, finished.BatchJobId);
