@@ -229,8 +229,8 @@ public sealed class InferenceJob(
 
     /// <summary>
     /// Ends the run this job holds (Running under this job's claim, whichever worker took it last) after the job's
-    /// last attempt threw. A run finished or taken by someone else is left alone. The output and stats stay as the
-    /// last flush wrote them (they were written together, so they agree). A run the user asked to cancel ends Cancelled.
+    /// last attempt threw. A run finished or taken by someone else is left alone. The output stays as the last flush
+    /// wrote it, and the token count is made to match it. A run the user asked to cancel ends Cancelled.
     /// Never throws: the job's own exception is what Hangfire must record.
     /// </summary>
     private async Task FailAfterLastAttemptAsync(long runId, string jobSuffix, Exception error, int attempts)
@@ -239,9 +239,12 @@ public sealed class InferenceJob(
         {
             // Not the shutdown token: this write must happen even though the attempt is over.
             await using var db = await dbFactory.CreateDbContextAsync();
-            var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId);
+            var run = await db.Runs.Include(r => r.Messages).FirstOrDefaultAsync(r => r.Id == runId);
             if (run is null || run.Status != RunStatus.Running || !HeldByJob(run, jobSuffix))
                 return;
+            // A partial flush counts every token generated so far, but the header of a message still being read
+            // (<|start|>assistant<|channel|>…) is in no stored message yet: the ended run counts what it kept.
+            run.OutputTokens = run.Messages.Sum(m => m.TokenCount);
             run.MoveTo(run.CancellationRequested ? RunStatus.Cancelled : RunStatus.Failed, clock.GetUtcNow().UtcDateTime);
             run.FinishReason = run.CancellationRequested ? "cancelled" : "error";
             // EF wraps database errors in "An error occurred while saving…": the innermost message names the cause.

@@ -30,13 +30,23 @@ public sealed class BootstrapAdminTests
     [Fact]
     public async Task Without_a_configured_password_one_is_generated_logged_once_with_the_sign_in_url_and_works()
     {
-        string data = "";
-        string password;
-        await using (var host = WorkbenchHost.Start(temp =>
+        // The data folder must outlive the first host: a host deletes its own temporary folder when disposed, and a
+        // folder inside it made the second start find no database, or half of one (seen on a loaded machine).
+        var data = Directory.CreateTempSubdirectory("workbench-kept-data-").FullName;
+        try
         {
-            data = Path.Combine(temp, "kept-data");
-            return new Dictionary<string, string?> { ["Workbench:DataDirectory"] = data };
-        }))
+            await StartTwiceOnAsync(data);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task StartTwiceOnAsync(string data)
+    {
+        string password;
+        await using (var host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Workbench:DataDirectory"] = data }))
         {
             var line = await WaitForLogAsync(host, "Created the first admin account");
             var match = Regex.Match(line, @"Sign in at (\S+) as admin@localhost with the password (\S+) ");
