@@ -3,7 +3,6 @@ namespace GptOssWorkbench.Web.Review;
 using System.Text.RegularExpressions;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Batches;
-using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,6 +31,7 @@ public static partial class RunListQuery
         var runs = filter.Apply(db.Runs.AsNoTracking());
         var total = await runs.CountAsync(cancellationToken);
         var by = filter.RatingsBy;
+        var answers = FinalAnswer.Messages(db.Messages);
         var rows = await runs
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(page * pageSize).Take(pageSize)
@@ -39,10 +39,9 @@ public static partial class RunListQuery
                 r.Id, r.CreatedAt, r.Status, r.Manifest.ModelName, r.Manifest.ReasoningEffort,
                 r.BatchJob == null ? null : r.BatchJob.Name,
                 r.PromptText.Length > PromptPreviewLength ? r.PromptText.Substring(0, PromptPreviewLength) : r.PromptText,
-                // The last final-channel message (the answer), cut in the database: one indexed lookup per row of the page,
-                // never the whole text of long answers; only the folding onto one line runs here.
-                OneLine(r.Messages.Where(m => m.Channel == MessageChannels.Final)
-                    .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
+                // The final answer, cut in the database: one indexed lookup per row of the page, never the whole text of
+                // long answers; only the folding onto one line runs here.
+                OneLine(answers.Where(m => m.RunId == r.Id)
                     .Select(m => m.Content.Length > AnswerPreviewLength ? m.Content.Substring(0, AnswerPreviewLength) : m.Content)
                     .FirstOrDefault()),
                 r.ReasoningTokens, r.OutputTokens,
@@ -53,9 +52,7 @@ public static partial class RunListQuery
                 // Graded on the whole answer (the preview above is cut), fetched only for runs that have a reference.
                 AnswerGrader.Grade(r.BatchItem == null ? null : r.BatchItem.Expected, r.Status,
                     r.BatchItem == null || r.BatchItem.Expected == null ? null
-                        : r.Messages.Where(m => m.Channel == MessageChannels.Final)
-                            .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
-                            .Select(m => m.Content).FirstOrDefault())))
+                        : answers.Where(m => m.RunId == r.Id).Select(m => m.Content).FirstOrDefault())))
             .ToListAsync(cancellationToken);
         return (rows, total);
     }
