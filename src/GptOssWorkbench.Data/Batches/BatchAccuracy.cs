@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 /// <param name="Pending">Items with a reference whose run has not finished (or not been created) yet.</param>
 public record SettingAccuracy(string Model, ReasoningEffort? Effort, double? Temperature, int Graded, int Correct, int Pending)
 {
+    public int Wrong => Graded - Correct;
     public double? Fraction => Graded == 0 ? null : (double)Correct / Graded;
 }
 

@@ -63,6 +63,25 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
     }
 
     /// <summary>
+    /// Adds a batch run whose item has the reference answer <paramref name="expected"/> (null: none) and the matrix
+    /// coordinates <paramref name="effort"/> / <paramref name="temperature"/> (null: the model's default, which the run's
+    /// manifest then holds as Medium / 1.0, as the batch service resolves it).
+    /// </summary>
+    public Run AddGradedRun(long batchId, string prompt, string answer, string? expected, string model = "tiny",
+        ReasoningEffort? effort = null, double? temperature = null, RunStatus status = RunStatus.Succeeded)
+    {
+        var run = AddRun(prompt, "reasoning", answer, model: model, effort: effort ?? ReasoningEffort.Medium, batchId: batchId, status: status);
+        using var db = CreateDbContext();
+        var item = db.BatchItems.Single(i => i.Id == run.BatchItemId);
+        item.Expected = expected;
+        item.ReasoningEffort = effort;
+        item.Temperature = temperature;
+        db.Runs.Single(r => r.Id == run.Id).Manifest.Temperature = temperature ?? 1.0;
+        db.SaveChanges();
+        return run;
+    }
+
+    /// <summary>
     /// Copies the run <paramref name="templateId"/> <paramref name="count"/> times in one SQL statement (EF would take
     /// far longer for tens of thousands of rows), with column values replaced by the given SQL expressions of the
     /// copy number <c>i</c> (1..count). Messages are not copied (see <see cref="CloneMessages"/>).
