@@ -86,22 +86,29 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
     /// far longer for tens of thousands of rows), with column values replaced by the given SQL expressions of the
     /// copy number <c>i</c> (1..count). Messages are not copied (see <see cref="CloneMessages"/>).
     /// </summary>
-    public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides)
+    public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides) =>
+        CloneRows("Runs", templateId, count, overrides);
+
+    /// <summary>Like <see cref="CloneRuns"/> for batch items (a run's item is unique: cloned runs need cloned items).</summary>
+    public void CloneBatchItems(long templateId, int count, IReadOnlyDictionary<string, string> overrides) =>
+        CloneRows("BatchItems", templateId, count, overrides);
+
+    private void CloneRows(string table, long templateId, int count, IReadOnlyDictionary<string, string> overrides)
     {
         using var db = CreateDbContext();
         var connection = db.Database.GetDbConnection();
         connection.Open();
-        var columns = ColumnsOf(connection, "Runs");
+        var columns = ColumnsOf(connection, table);
         columns.Remove("Id");
         var unknown = overrides.Keys.Except(columns).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"Runs has no column {string.Join(", ", unknown)}");
+            throw new ArgumentException($"{table} has no column {string.Join(", ", unknown)}");
         var values = columns.Select(c => overrides.TryGetValue(c, out var expression) ? expression : "t.\"" + c + "\"");
         using var insert = connection.CreateCommand();
         insert.CommandText =
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count) " +
-            $"INSERT INTO Runs ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
-            $"SELECT {string.Join(", ", values)} FROM n, Runs t WHERE t.Id = $template";
+            $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
+            $"SELECT {string.Join(", ", values)} FROM n, {table} t WHERE t.Id = $template";
         insert.Parameters.Add(new SqliteParameter("$count", count));
         insert.Parameters.Add(new SqliteParameter("$template", templateId));
         insert.ExecuteNonQuery();
