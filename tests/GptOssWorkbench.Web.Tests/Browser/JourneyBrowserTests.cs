@@ -128,7 +128,17 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(row.GetByTestId("accuracy-pending")).ToHaveTextAsync("0");
         await Expect(row.GetByTestId("accuracy-correct")).ToHaveTextAsync("3");
         await Expect(row.GetByTestId("accuracy-percent")).ToHaveTextAsync("75.0 %");
+        await Expect(row.GetByTestId("accuracy-wrong")).ToHaveTextAsync("1");
         await ShotAsync(page, "batch-accuracy.png");
+
+        // "wrong: 1" opens the Review list with exactly that run: this batch, this setting, graded wrong.
+        await row.GetByTestId("accuracy-wrong-link").ClickAsync();
+        await page.WaitForURLAsync("**/review?*grade=wrong*");
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("run-prompt")).ToHaveTextAsync("What is 512 + 120?");
+        await Expect(page.GetByTestId("run-graded")).ToContainTextAsync("wrong");
+        await Expect(page.GetByTestId("run-graded")).ToHaveAttributeAsync("title", "expected: 633");
+        await ShotAsync(page, "review-wrong-runs.png");
     }
 
     private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort, int reasoningTokens = 55)
