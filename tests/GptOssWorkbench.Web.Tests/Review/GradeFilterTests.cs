@@ -76,6 +76,11 @@ public sealed class GradeFilterTests : DatabaseComponentTest
         var reopened = Open(address);
         AssertShows(reopened, "wrong tiny", "wrong big");
         Assert.Equal(GradeFilter.Wrong, reopened.FindComponent<MudSelect<GradeFilter>>().Instance.GetState(x => x.Value));
+
+        // The menu's plain link to the list, followed while the filtered list is open: the same page shows everything again.
+        Services.GetRequiredService<NavigationManager>().NavigateTo("review");
+        AssertShows(reopened, "right tiny", "right big", "wrong tiny", "wrong big", "pending tiny", "no reference", "other wrong", "chat");
+        Assert.Equal(GradeFilter.Any, reopened.FindComponent<MudSelect<GradeFilter>>().Instance.GetState(x => x.Value));
     }
 
     [Fact]
