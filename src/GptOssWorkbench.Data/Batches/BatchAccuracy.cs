@@ -1,6 +1,5 @@
 namespace GptOssWorkbench.Data.Batches;
 
-using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 /// <param name="Pending">Items with a reference whose run has not finished (or not been created) yet.</param>
 public record SettingAccuracy(string Model, ReasoningEffort? Effort, double? Temperature, int Graded, int Correct, int Pending)
 {
+    public int Wrong => Graded - Correct;
     public double? Fraction => Graded == 0 ? null : (double)Correct / Graded;
 }
 
@@ -22,6 +22,7 @@ public static class BatchAccuracy
     public static async Task<IReadOnlyList<SettingAccuracy>> ComputeAsync(WorkbenchDbContext db, long batchId,
         CancellationToken cancellationToken = default)
     {
+        var answers = FinalAnswer.Messages(db.Messages);
         var rows = await db.BatchItems.AsNoTracking()
             .Where(i => i.BatchJobId == batchId && i.Expected != null)
             .Select(i => new
@@ -31,12 +32,7 @@ public static class BatchAccuracy
                 i.Temperature,
                 Expected = i.Expected!,
                 Status = i.Run == null ? (RunStatus?)null : i.Run.Status,
-                // The final channel normally holds one message; take the last if a model wrote several.
-                Answer = i.Run == null ? null : i.Run.Messages
-                    .Where(m => m.Channel == MessageChannels.Final)
-                    .OrderByDescending(m => m.Order)
-                    .Select(m => m.Content)
-                    .FirstOrDefault(),
+                Answer = i.Run == null ? null : answers.Where(m => m.RunId == i.Run.Id).Select(m => m.Content).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
 

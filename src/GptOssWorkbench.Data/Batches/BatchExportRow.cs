@@ -61,14 +61,17 @@ public class BatchExportRow
     /// <summary>Every generated token's logprob, when the run recorded them (JSONL only).</summary>
     public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
 
-    /// <summary>Builds the row from an item whose Run (with its Messages) is loaded, or has no run yet.</summary>
-    public static BatchExportRow From(BatchItem item)
+    /// <summary>
+    /// Builds the row from an item whose Run (with its Messages) is loaded, or has no run yet. <paramref name="answer"/>
+    /// is the run's final answer by <see cref="FinalAnswer"/> (the rule the Review list and the Accuracy table use), so
+    /// the export grades exactly what the pages grade.
+    /// </summary>
+    public static BatchExportRow From(BatchItem item, string? answer)
     {
         var run = item.Run;
         var manifest = run?.Manifest;
         string? Channel(string channel) => run is null ? null : string.Join("\n",
             run.Messages.Where(m => m.Channel == channel).OrderBy(m => m.Order).ThenBy(m => m.Id).Select(m => m.Content));
-        var answer = Channel(MessageChannels.Final);
         return new BatchExportRow
         {
             BatchId = item.BatchJobId,

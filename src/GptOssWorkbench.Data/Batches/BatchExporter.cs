@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using CsvHelper;
+using GptOssWorkbench.Data.Runs;
 using Microsoft.EntityFrameworkCore;
 
 /// <summary>
@@ -130,8 +131,12 @@ public static class BatchExporter
                 .Include(i => i.Run).ThenInclude(r => r!.Logprobs)
                 .AsSplitQuery()
                 .ToListAsync(cancellationToken);
+            var runIds = page.Where(i => i.Run is not null).Select(i => (long?)i.Run!.Id).ToList();
+            var answers = await FinalAnswer.Messages(db.Messages)
+                .Where(m => runIds.Contains(m.RunId))
+                .ToDictionaryAsync(m => m.RunId!.Value, m => m.Content, cancellationToken);
             foreach (var item in page)
-                yield return BatchExportRow.From(item);
+                yield return BatchExportRow.From(item, item.Run is { } run ? answers.GetValueOrDefault(run.Id) : null);
             if (page.Count < PageSize)
                 yield break;
             after = page[^1].Order;

@@ -14,6 +14,18 @@ public enum RatingFilter
     HighAnswer,
 }
 
+/// <summary>Batch runs by their grade against the item's reference answer (<see cref="GptOssWorkbench.Data.Batches.AnswerGrader"/>).</summary>
+public enum GradeFilter
+{
+    Any,
+    Correct,
+    Wrong,
+    /// <summary>Has a reference but the run has not finished.</summary>
+    Pending,
+    /// <summary>Every run whose batch item has a reference answer, whatever its grade.</summary>
+    Graded,
+}
+
 /// <summary>The transcript browser's filters, applied in the database (the list is paged server-side).</summary>
 public sealed record RunFilter
 {
@@ -22,7 +34,15 @@ public sealed record RunFilter
     public ReasoningEffort? Effort { get; init; }
     public long? BatchId { get; init; }
     public string? Tag { get; init; }
+    /// <summary>The run's sampling temperature (manifest), compared exactly: the batch page links with a matrix value.</summary>
+    public double? Temperature { get; init; }
     public RatingFilter Rating { get; init; }
+
+    /// <summary>
+    /// Grading is C# (<see cref="GptOssWorkbench.Data.Batches.AnswerGrader"/>), so <see cref="Apply"/> cannot do it:
+    /// <see cref="RunListQuery"/> grades the runs the other filters leave and keeps the matching ids.
+    /// </summary>
+    public GradeFilter Grade { get; init; }
     public RunStatus? Status { get; init; }
     public DateTime? From { get; init; }
     /// <summary>Inclusive day: runs created before the end of this date.</summary>
@@ -35,6 +55,7 @@ public sealed record RunFilter
     /// </summary>
     public string? RatingsBy { get; init; }
 
+    /// <summary>Every filter except <see cref="Grade"/>.</summary>
     public IQueryable<Run> Apply(IQueryable<Run> runs)
     {
         if (!string.IsNullOrWhiteSpace(Text))
@@ -43,6 +64,8 @@ public sealed record RunFilter
             runs = runs.Where(r => r.Manifest.ModelName == Model);
         if (Effort is { } effort)
             runs = runs.Where(r => r.Manifest.ReasoningEffort == effort);
+        if (Temperature is { } temperature)
+            runs = runs.Where(r => r.Manifest.Temperature == temperature);
         if (BatchId is { } batchId)
             runs = runs.Where(r => r.BatchJobId == batchId);
         if (!string.IsNullOrEmpty(Tag))

@@ -29,7 +29,17 @@ public static partial class RunListQuery
         IDbContextFactory<WorkbenchDbContext> dbFactory, RunFilter filter, int page, int pageSize, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var answers = FinalAnswer.Messages(db.Messages);
         var runs = filter.Apply(db.Runs.AsNoTracking());
+        if (filter.Grade == GradeFilter.Graded)
+            runs = runs.Where(r => r.BatchItem != null && r.BatchItem.Expected != null);
+        else if (filter.Grade != GradeFilter.Any)
+        {
+            var ids = await RunIdsWithGradeAsync(runs, answers, filter.Grade, cancellationToken);
+            // EF.Parameter: one array/JSON parameter on both providers. EF Core 10's default would expand the list into
+            // one SQL parameter per id, which breaks past SQLite's 32,766 / PostgreSQL's 65,535 parameters.
+            runs = db.Runs.AsNoTracking().Where(r => EF.Parameter(ids).Contains(r.Id));
+        }
         var total = await runs.CountAsync(cancellationToken);
         var by = filter.RatingsBy;
         var rows = await runs
@@ -39,10 +49,9 @@ public static partial class RunListQuery
                 r.Id, r.CreatedAt, r.Status, r.Manifest.ModelName, r.Manifest.ReasoningEffort,
                 r.BatchJob == null ? null : r.BatchJob.Name,
                 r.PromptText.Length > PromptPreviewLength ? r.PromptText.Substring(0, PromptPreviewLength) : r.PromptText,
-                // The last final-channel message (the answer), cut in the database: one indexed lookup per row of the page,
-                // never the whole text of long answers; only the folding onto one line runs here.
-                OneLine(r.Messages.Where(m => m.Channel == MessageChannels.Final)
-                    .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
+                // The final answer, cut in the database: one indexed lookup per row of the page, never the whole text of
+                // long answers; only the folding onto one line runs here.
+                OneLine(answers.Where(m => m.RunId == r.Id)
                     .Select(m => m.Content.Length > AnswerPreviewLength ? m.Content.Substring(0, AnswerPreviewLength) : m.Content)
                     .FirstOrDefault()),
                 r.ReasoningTokens, r.OutputTokens,
@@ -53,11 +62,36 @@ public static partial class RunListQuery
                 // Graded on the whole answer (the preview above is cut), fetched only for runs that have a reference.
                 AnswerGrader.Grade(r.BatchItem == null ? null : r.BatchItem.Expected, r.Status,
                     r.BatchItem == null || r.BatchItem.Expected == null ? null
-                        : r.Messages.Where(m => m.Channel == MessageChannels.Final)
-                            .OrderByDescending(m => m.Order).ThenByDescending(m => m.Id)
-                            .Select(m => m.Content).FirstOrDefault())))
+                        : answers.Where(m => m.RunId == r.Id).Select(m => m.Content).FirstOrDefault())))
             .ToListAsync(cancellationToken);
         return (rows, total);
+    }
+
+    /// <summary>
+    /// The ids of the runs (already narrowed by the other filters) with a reference answer and the given grade. Grading
+    /// is C#, so this fetches what it needs (status, reference, final answer by <see cref="FinalAnswer"/>) for the
+    /// graded runs among them, the same projection the batch page's Accuracy table grades, and keeps the matching ids.
+    /// </summary>
+    private static async Task<List<long>> RunIdsWithGradeAsync(IQueryable<Run> runs, IQueryable<Message> answers, GradeFilter grade,
+        CancellationToken cancellationToken)
+    {
+        var graded = await runs.Where(r => r.BatchItem != null && r.BatchItem.Expected != null)
+            .Select(r => new
+            {
+                r.Id,
+                r.Status,
+                Expected = r.BatchItem!.Expected!,
+                Answer = answers.Where(m => m.RunId == r.Id).Select(m => m.Content).FirstOrDefault(),
+            })
+            .ToListAsync(cancellationToken);
+        bool? wanted = grade switch
+        {
+            GradeFilter.Correct => true,
+            GradeFilter.Wrong => false,
+            GradeFilter.Pending => null,
+            _ => throw new ArgumentOutOfRangeException(nameof(grade), grade, "Not a grade to filter by."),
+        };
+        return graded.Where(r => AnswerGrader.Grade(r.Expected, r.Status, r.Answer) == wanted).Select(r => r.Id).ToList();
     }
 
     /// <summary>Line breaks and runs of spaces become one space, so a multi-line (Markdown) answer fits a table cell.</summary>

@@ -178,6 +178,63 @@ public class BatchExportTests
     }
 
     [Fact]
+    public async Task Accuracy_and_export_grade_the_same_last_final_message_when_a_run_wrote_several()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await AssertTheLastFinalMessageIsGradedAsync(database.NewContext);
+    }
+
+    /// <summary>The scenario of the test above on any database (PostgresTests runs it there too).</summary>
+    internal static async Task AssertTheLastFinalMessageIsGradedAsync(Func<WorkbenchDbContext> newContext)
+    {
+        // Each run writes two final messages, one after the other (separate saves, so the second has the larger Id).
+        // A: the later Order holds the right answer; the export used to grade both joined ("wrong first\n3").
+        // B: both have the same Order: the later write (larger Id) wins.
+        // C: the later write has the lower Order: Order decides, not the write.
+        // D: the later Order holds a wrong answer.
+        const string source = "prompt,expected\nA,3\nB,4\nC,5\nD,7\n";
+        long batchId;
+        var finals = new Dictionary<string, (string Content, int Order)[]>
+        {
+            ["A"] = [("wrong first", 1), ("3", 2)],
+            ["B"] = [("3", 1), ("4", 1)],
+            ["C"] = [("5", 2), ("6", 1)],
+            ["D"] = [("7", 1), ("8", 2)],
+        };
+        await using (var db = newContext())
+        {
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8(source), "two-finals.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-nano"] } }, new BatchImportLimits(), TestData.Now);
+            batchId = batch.Id;
+            foreach (var item in await db.BatchItems.Where(i => i.BatchJobId == batchId).OrderBy(i => i.Order).ToListAsync())
+            {
+                AddRun(db, batchId, item, RunStatus.Succeeded, null);
+                await db.SaveChangesAsync();
+                var run = await db.Runs.SingleAsync(r => r.BatchItemId == item.Id);
+                foreach (var (content, order) in finals[item.Prompt])
+                {
+                    run.Messages.Add(TestData.Output(MessageChannels.Final, content, order));
+                    await db.SaveChangesAsync();
+                }
+            }
+        }
+
+        using var output = new MemoryStream();
+        await using (var db = newContext())
+            await BatchExporter.WriteJsonlAsync(db, batchId, output);
+        var rows = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        await using var check = newContext();
+        var accuracy = await BatchAccuracy.ComputeAsync(check, batchId);
+        var byRule = await FinalAnswer.Messages(check.Messages.Where(m => m.Run!.BatchJobId == batchId)).OrderBy(m => m.RunId).Select(m => m.Content).ToListAsync();
+
+        Assert.Equal(["3", "4", "5", "8"], rows.Select(r => r.GetProperty("answer").GetString()).ToList());
+        Assert.Equal(["3", "4", "5", "8"], byRule);
+        Assert.Equal([true, true, true, false], rows.Select(r => r.GetProperty("correct").GetBoolean()).ToList());
+        Assert.Equal([new SettingAccuracy("gpt-oss-nano", null, null, Graded: 4, Correct: 3, Pending: 0)], accuracy);
+    }
+
+    [Fact]
     public async Task Exporting_a_missing_batch_says_so()
     {
         await using var database = await SqliteTestDatabase.CreateAsync();

@@ -34,6 +34,15 @@ public class PostgresTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task Accuracy_and_export_grade_the_same_last_final_message_on_postgres()
+    {
+        var connectionString = await cluster.CreateDatabaseAsync();
+        await using (var db = cluster.NewContext(connectionString))
+            await WorkbenchDatabase.MigrateAsync(db);
+        await Batches.BatchExportTests.AssertTheLastFinalMessageIsGradedAsync(() => cluster.NewContext(connectionString));
+    }
+
+    [Fact]
     public async Task Conversation_run_review_and_batch_round_trip_on_postgres()
     {
         var connectionString = await cluster.CreateDatabaseAsync();

@@ -128,7 +128,27 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(row.GetByTestId("accuracy-pending")).ToHaveTextAsync("0");
         await Expect(row.GetByTestId("accuracy-correct")).ToHaveTextAsync("3");
         await Expect(row.GetByTestId("accuracy-percent")).ToHaveTextAsync("75.0 %");
+        await Expect(row.GetByTestId("accuracy-wrong")).ToHaveTextAsync("1");
         await ShotAsync(page, "batch-accuracy.png");
+
+        // "wrong: 1" opens the Review list with exactly that run: this batch, this setting, graded wrong.
+        await row.GetByTestId("accuracy-wrong-link").ClickAsync();
+        await page.WaitForURLAsync("**/review?*grade=wrong*");
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("run-prompt")).ToHaveTextAsync("What is 512 + 120?");
+        await Expect(page.GetByTestId("run-graded")).ToContainTextAsync("wrong");
+        await Expect(page.GetByTestId("run-graded")).ToHaveAttributeAsync("title", "expected: 633");
+        await ShotAsync(page, "review-wrong-runs.png");
+
+        // Choosing another grade on the page rewrites the address, and a reload of that address shows the same list.
+        await page.GetByTestId("filter-grade").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").GetByText("correct", new() { Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(3);
+        await page.WaitForURLAsync("**/review?*grade=correct*");
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("run-graded")).ToHaveTextAsync(["correct", "correct", "correct"]);
     }
 
     private async Task<long> SeedRunAsync(string prompt, string reasoning, string answer, string model, ReasoningEffort effort, int reasoningTokens = 55)

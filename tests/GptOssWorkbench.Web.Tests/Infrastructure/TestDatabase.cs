@@ -63,26 +63,52 @@ public sealed class TestDatabase : IDbContextFactory<WorkbenchDbContext>, IDispo
     }
 
     /// <summary>
+    /// Adds a batch run whose item has the reference answer <paramref name="expected"/> (null: none) and the matrix
+    /// coordinates <paramref name="effort"/> / <paramref name="temperature"/> (null: the model's default, which the run's
+    /// manifest then holds as Medium / 1.0, as the batch service resolves it).
+    /// </summary>
+    public Run AddGradedRun(long batchId, string prompt, string answer, string? expected, string model = "tiny",
+        ReasoningEffort? effort = null, double? temperature = null, RunStatus status = RunStatus.Succeeded)
+    {
+        var run = AddRun(prompt, "reasoning", answer, model: model, effort: effort ?? ReasoningEffort.Medium, batchId: batchId, status: status);
+        using var db = CreateDbContext();
+        var item = db.BatchItems.Single(i => i.Id == run.BatchItemId);
+        item.Expected = expected;
+        item.ReasoningEffort = effort;
+        item.Temperature = temperature;
+        db.Runs.Single(r => r.Id == run.Id).Manifest.Temperature = temperature ?? 1.0;
+        db.SaveChanges();
+        return run;
+    }
+
+    /// <summary>
     /// Copies the run <paramref name="templateId"/> <paramref name="count"/> times in one SQL statement (EF would take
     /// far longer for tens of thousands of rows), with column values replaced by the given SQL expressions of the
     /// copy number <c>i</c> (1..count). Messages are not copied (see <see cref="CloneMessages"/>).
     /// </summary>
-    public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides)
+    public void CloneRuns(long templateId, int count, IReadOnlyDictionary<string, string> overrides) =>
+        CloneRows("Runs", templateId, count, overrides);
+
+    /// <summary>Like <see cref="CloneRuns"/> for batch items (a run's item is unique: cloned runs need cloned items).</summary>
+    public void CloneBatchItems(long templateId, int count, IReadOnlyDictionary<string, string> overrides) =>
+        CloneRows("BatchItems", templateId, count, overrides);
+
+    private void CloneRows(string table, long templateId, int count, IReadOnlyDictionary<string, string> overrides)
     {
         using var db = CreateDbContext();
         var connection = db.Database.GetDbConnection();
         connection.Open();
-        var columns = ColumnsOf(connection, "Runs");
+        var columns = ColumnsOf(connection, table);
         columns.Remove("Id");
         var unknown = overrides.Keys.Except(columns).ToList();
         if (unknown.Count > 0)
-            throw new ArgumentException($"Runs has no column {string.Join(", ", unknown)}");
+            throw new ArgumentException($"{table} has no column {string.Join(", ", unknown)}");
         var values = columns.Select(c => overrides.TryGetValue(c, out var expression) ? expression : "t.\"" + c + "\"");
         using var insert = connection.CreateCommand();
         insert.CommandText =
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count) " +
-            $"INSERT INTO Runs ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
-            $"SELECT {string.Join(", ", values)} FROM n, Runs t WHERE t.Id = $template";
+            $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => "\"" + c + "\""))}) " +
+            $"SELECT {string.Join(", ", values)} FROM n, {table} t WHERE t.Id = $template";
         insert.Parameters.Add(new SqliteParameter("$count", count));
         insert.Parameters.Add(new SqliteParameter("$template", templateId));
         insert.ExecuteNonQuery();

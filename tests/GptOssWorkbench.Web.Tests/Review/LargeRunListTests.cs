@@ -4,6 +4,9 @@ using System.Diagnostics;
 using Bunit;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Review;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 /// <summary>
@@ -104,5 +107,69 @@ public sealed class LargeRunListTests(ITestOutputHelper output) : DatabaseCompon
         Assert.Equal(Clones, count);
         Assert.Equal(50, rows.Count);
         Assert.Equal("Question 151: what is 151 + 7?", rows[0].Prompt);
+    }
+
+    [Fact]
+    public async Task Grade_filter_over_a_5000_item_batch_returns_exactly_the_graded_runs()
+    {
+        const int Items = 5_000;
+        var stopwatch = Stopwatch.StartNew();
+        var batch = Db.AddBatch("five thousand");
+        var template = Db.AddGradedRun(batch, "Question 0", "7", expected: "7");
+        // Copy i: every 50th has no reference answer, every 100th (from 1) is still running, and the runs with an id
+        // divisible by 4 answer 8 instead of 7 (wrong).
+        Db.CloneBatchItems(template.BatchItemId!.Value, Items - 1, new Dictionary<string, string>
+        {
+            ["Order"] = "i",
+            ["SourceLine"] = "i + 2",
+            ["Prompt"] = "'Question ' || i",
+            ["Expected"] = "CASE WHEN i % 50 = 0 THEN NULL ELSE '7' END",
+        });
+        Db.CloneRuns(template.Id, Items - 1, new Dictionary<string, string>
+        {
+            ["BatchItemId"] = "(SELECT b.Id FROM BatchItems b WHERE b.BatchJobId = t.BatchJobId AND b.\"Order\" = i)",
+            ["PromptText"] = "'Question ' || i",
+            ["SearchText"] = "'question ' || i",
+            ["CreatedAt"] = "strftime('%Y-%m-%d %H:%M:%f', t.CreatedAt, '-' || i || ' seconds')",
+            ["Status"] = "CASE WHEN i % 100 = 1 THEN 'Running' ELSE t.Status END",
+        });
+        Db.CloneMessages(template.Id, new Dictionary<string, string>
+        {
+            ["Content"] = "CASE m.Channel WHEN 'final' THEN CASE r.Id % 4 WHEN 0 THEN '8' ELSE '7' END ELSE m.Content END",
+        });
+        output.WriteLine($"seeded a {Items}-item batch in {stopwatch.ElapsedMilliseconds} ms");
+
+        // The expected grades, from the seeding rules above and each copy's run id.
+        List<(long Id, int Order)> runs;
+        await using (var db = Db.CreateDbContext())
+            runs = await db.Runs.Where(r => r.BatchJobId == batch).Select(r => new ValueTuple<long, int>(r.Id, r.BatchItem!.Order)).ToListAsync();
+        Assert.Equal(Items, runs.Count);
+        var withReference = runs.Where(r => r.Order == 0 || r.Order % 50 != 0).ToList();
+        var pending = withReference.Where(r => r.Order % 100 == 1).Select(r => r.Id).ToHashSet();
+        var wrong = withReference.Where(r => r.Order != 0 && !pending.Contains(r.Id) && r.Id % 4 == 0).Select(r => r.Id).ToHashSet();
+        var correct = withReference.Select(r => r.Id).Where(id => !pending.Contains(id) && !wrong.Contains(id)).ToHashSet();
+
+        foreach (var (grade, expected) in new[] { (GradeFilter.Wrong, wrong), (GradeFilter.Correct, correct), (GradeFilter.Pending, pending), (GradeFilter.Wrong, wrong) })
+        {
+            stopwatch.Restart();
+            var (rows, total) = await RunListQuery.LoadPageAsync(Db, new RunFilter { BatchId = batch, Grade = grade }, 0, 25);
+            output.WriteLine($"grade={grade}: {total} of {Items} runs, first page in {stopwatch.ElapsedMilliseconds} ms");
+            Assert.Equal(expected.Count, total);
+            Assert.All(rows, r => Assert.Contains(r.Id, expected));
+            Assert.All(rows, r => Assert.Equal(grade == GradeFilter.Pending ? null : grade == GradeFilter.Correct, r.Correct));
+        }
+
+        stopwatch.Restart();
+        await using (var db = Db.CreateDbContext())
+            Assert.Equal(correct.Count, (await GptOssWorkbench.Data.Batches.BatchAccuracy.ComputeAsync(db, batch)).Single().Correct);
+        output.WriteLine($"accuracy table for comparison (same grading over the same items): {stopwatch.ElapsedMilliseconds} ms");
+
+        stopwatch.Restart();
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"review?batch={batch}&grade=wrong");
+        var page = Render<ReviewPage>();
+        page.WaitForAssertion(() => Assert.Equal(25, page.FindAll("[data-testid=run-prompt]").Count), TimeSpan.FromSeconds(30));
+        var caption = string.Join(" | ", page.FindAll(".mud-table-pagination-caption").Select(e => e.TextContent));
+        Assert.True(caption.Contains($"of {wrong.Count:N0}"), $"pager caption: {caption}");
+        output.WriteLine($"review page opened at ?grade=wrong: first page rendered in {stopwatch.ElapsedMilliseconds} ms");
     }
 }

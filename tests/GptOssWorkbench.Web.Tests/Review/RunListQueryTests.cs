@@ -1,5 +1,9 @@
 namespace GptOssWorkbench.Web.Tests.Review;
 
+using System.Text;
+using System.Text.Json;
+using GptOssWorkbench.Data.Batches;
+using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Review;
 using GptOssWorkbench.Web.Tests.Infrastructure;
@@ -81,6 +85,45 @@ public sealed class RunListQueryTests : IDisposable
         Assert.Equal("10", rows["What is 5 + 5?"].Expected);
         Assert.Null(rows["No reference"].Correct);
         Assert.Null(rows["No reference"].Expected);
+    }
+
+    [Fact]
+    public async Task Review_list_accuracy_table_and_export_grade_a_run_with_two_final_messages_alike()
+    {
+        var batch = _db.AddBatch("two finals");
+        // Each run already has one final message at Order 1 (after its reasoning); a second one is written after it.
+        var laterOrderRight = _db.AddRun("later order holds the answer", "r", "draft", batchId: batch);
+        var sameOrderRight = _db.AddRun("same order, later write", "r", "draft", batchId: batch);
+        var laterOrderWrong = _db.AddRun("later order is wrong", "r", "42", batchId: batch);
+        using (var db = _db.CreateDbContext())
+        {
+            foreach (var (run, expected, second, order) in new[]
+                     { (laterOrderRight, "42", "42", 2), (sameOrderRight, "42", "42", 1), (laterOrderWrong, "42", "41", 2) })
+            {
+                db.BatchItems.Single(i => i.Id == run.BatchItemId).Expected = expected;
+                db.Messages.Add(new Message { RunId = run.Id, Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = second, Order = order, CreatedAt = DateTime.UtcNow });
+            }
+            db.SaveChanges();
+        }
+
+        var list = (await RunListQuery.LoadPageAsync(_db, new RunFilter { BatchId = batch }, 0, 10)).Rows.ToDictionary(r => r.Id);
+        List<JsonElement> export;
+        using (var output = new MemoryStream())
+        {
+            await using (var db = _db.CreateDbContext())
+                await BatchExporter.WriteJsonlAsync(db, batch, output);
+            export = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        }
+        await using var check = _db.CreateDbContext();
+        var accuracy = (await BatchAccuracy.ComputeAsync(check, batch)).Single();
+
+        long[] runs = [laterOrderRight.Id, sameOrderRight.Id, laterOrderWrong.Id];
+        Assert.Equal(["42", "42", "41"], runs.Select(id => list[id].Answer));
+        Assert.Equal(["42", "42", "41"], export.Select(r => r.GetProperty("answer").GetString()));
+        Assert.Equal([true, true, false], runs.Select(id => list[id].Correct!.Value));
+        Assert.Equal([true, true, false], export.Select(r => r.GetProperty("correct").GetBoolean()));
+        Assert.Equal((3, 2), (accuracy.Graded, accuracy.Correct));
     }
 
     [Fact]
