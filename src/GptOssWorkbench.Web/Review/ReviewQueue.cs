@@ -31,6 +31,7 @@ public static class ReviewQueue
             "h" => new QueueKey(QueueAction.ToggleLabel, Label: Data.Reviews.RatingLabels.Hallucination),
             "u" => new QueueKey(QueueAction.ToggleLabel, Label: Data.Reviews.RatingLabels.Unsafe),
             "r" => new QueueKey(QueueAction.ToggleLabel, Label: Data.Reviews.RatingLabels.Refusal),
+            "t" => new QueueKey(QueueAction.ToggleTokens),
             _ => new QueueKey(QueueAction.None),
         };
     }
@@ -44,6 +45,7 @@ public enum QueueAction
     ToggleLabel,
     SaveAndNext,
     Skip,
+    ToggleTokens,
 }
 
 public readonly record struct QueueKey(QueueAction Action, int Score = 0, string? Label = null);

@@ -36,4 +36,8 @@ public static class ChannelStyle
 
     public static bool IsReasoning(MessageRole role, string? channel) =>
         role == MessageRole.Assistant && channel == MessageChannels.Analysis;
+
+    /// <summary>A function call: a commentary message addressed to a tool; its text is the call's arguments.</summary>
+    public static bool IsToolCall(MessageRole role, string? channel, string? recipient) =>
+        role == MessageRole.Assistant && channel == MessageChannels.Commentary && recipient is not null;
 }

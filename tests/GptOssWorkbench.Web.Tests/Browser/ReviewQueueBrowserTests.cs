@@ -5,6 +5,7 @@ using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Tests.Hosting;
+using GptOssWorkbench.Web.Tests.Transcripts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -14,7 +15,8 @@ using static Microsoft.Playwright.Assertions;
 [Collection(WorkbenchCollection.Name)]
 public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
 {
-    private async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(params string[] prompts)
+    /// <param name="withTokens">Store logprobs for each run: reasoning tokens at p 0.3, answer tokens at 0.95.</param>
+    private async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(string[] prompts, bool withTokens = false)
     {
         var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
         await using var db = await factory.CreateDbContextAsync();
@@ -31,6 +33,8 @@ public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumF
             };
             run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = "Reasoning for " + prompt, Order = 0, CreatedAt = now });
             run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = "Answer to " + prompt, Order = 1, CreatedAt = now });
+            if (withTokens)
+                run.Logprobs = RunLogprobs.Create(GeneratedTokens.ReasoningAndAnswer("Reasoning for " + prompt, 0.3, "Answer to " + prompt, 0.95));
             run.MoveTo(RunStatus.Running, now);
             run.MoveTo(RunStatus.Succeeded, now);
             return run;
@@ -43,7 +47,7 @@ public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumF
     [Fact]
     public async Task Queue_is_rated_with_the_keyboard_even_after_a_mouse_click_on_save()
     {
-        var (batchId, runIds) = await SeedBatchAsync("first prompt", "second prompt", "third prompt");
+        var (batchId, runIds) = await SeedBatchAsync(["first prompt", "second prompt", "third prompt"]);
         var reviewer = await host.Host.CreateUserAsync("reviewer");
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);
         page.SetDefaultTimeout(30_000);
@@ -78,5 +82,41 @@ public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumF
             [(runIds[0], (int?)4, (int?)5, "correct"), (runIds[1], 2, null, ""), (runIds[2], null, 1, "hallucination")],
             ratings.Select(r => (r.RunId, r.ReasoningScore, r.AnswerScore, string.Join(",", r.Labels))));
         Assert.All(ratings, r => Assert.Equal(reviewer.Id, r.ReviewerUserId));
+    }
+
+    [Fact]
+    public async Task T_shows_shaded_tokens_and_the_view_stays_on_for_the_next_run()
+    {
+        var (batchId, _) = await SeedBatchAsync(["tokens one", "tokens two"], withTokens: true);
+        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
+        page.SetDefaultTimeout(30_000);
+        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
+        await page.GotoAsync($"/review/queue/{batchId}");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        await Expect(page.GetByTestId("reasoning-body")).ToHaveTextAsync("Reasoning for tokens one");
+
+        await page.Keyboard.PressAsync("t");
+
+        // Every reasoning token was generated at p 0.3: each one shaded "< 50 %", and the browser really paints it.
+        var reasoning = page.GetByTestId("reasoning-tokens").Locator("[data-testid=token]");
+        await Expect(reasoning.First).ToBeVisibleAsync();
+        Assert.Equal("Reasoning for tokens one", string.Concat(await reasoning.AllTextContentsAsync()));
+        Assert.All(await reasoning.EvaluateAllAsync<string[]>("spans => spans.map(s => s.className)"), c => Assert.Contains("tok-shade-2", c));
+        var paint = await reasoning.First.EvaluateAsync<string>("s => getComputedStyle(s).backgroundColor");
+        Assert.NotEqual(await page.GetByTestId("answer-tokens").Locator("[data-testid=token]").First.EvaluateAsync<string>("s => getComputedStyle(s).backgroundColor"), paint);
+        await Expect(page.GetByLabel("Token probabilities")).ToBeCheckedAsync();
+
+        // Rated by keyboard; the next run opens in the token view.
+        await page.Keyboard.PressAsync("3");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByTestId("queue-remaining")).ToHaveTextAsync("1 left");
+        await Expect(page.GetByTestId("reasoning-tokens")).ToHaveTextAsync("Reasoning for tokens two");
+        await Expect(page.GetByLabel("Token probabilities")).ToBeCheckedAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath("review-queue-tokens.png") });
+
+        // T again: the plain transcript.
+        await page.Keyboard.PressAsync("t");
+        await Expect(page.GetByTestId("reasoning-body")).ToHaveTextAsync("Reasoning for tokens two");
+        await Expect(page.GetByTestId("reasoning-tokens")).ToHaveCountAsync(0);
     }
 }

@@ -2,6 +2,7 @@ namespace GptOssWorkbench.Web.Tests.Transcripts;
 
 using System.Text;
 using Bunit;
+using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Web.Review;
@@ -148,6 +149,58 @@ public sealed class TokenProbabilityTests : DatabaseComponentTest
         Assert.Contains(expected, error.TextContent);
         Assert.Empty(cut.FindAll("[data-testid=token]"));
         Assert.Equal(Reasoning, cut.Find("[data-testid=reasoning-body]").TextContent);
+    }
+
+    [Fact]
+    public void A_tool_call_shows_its_tokens_under_its_recipient_apart_from_the_reasoning()
+    {
+        const string thinking = "Need the weather: call get_weather.";
+        const string arguments = "{\"location\":\"Paris\",\"unit\":\"celsius\"}";
+        // The completion the model writes for a function call: it stops at <|call|> and the tool answers in a later turn.
+        List<TokenLogprob> completion =
+        [
+            .. GeneratedTokens.Markup("<|channel|>analysis<|message|>"), .. GeneratedTokens.Text(thinking, 0.95),
+            .. GeneratedTokens.Markup("<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>"),
+            .. GeneratedTokens.Text(arguments, 0.3),
+            .. GeneratedTokens.Markup("<|call|>"),
+        ];
+        long runId;
+        using (var db = Db.CreateDbContext())
+        {
+            var now = DateTime.UtcNow;
+            var run = new Run
+            {
+                Source = RunSource.Chat, PromptText = "Weather in Paris?", CreatedAt = now,
+                Manifest = new RunManifest { ModelName = "tiny", ReasoningEffort = Data.Runs.ReasoningEffort.Low, MaxTokens = 256 },
+                Logprobs = RunLogprobs.Create(completion),
+            };
+            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = thinking, Order = 0, CreatedAt = now });
+            run.Messages.Add(new Message
+            {
+                Role = MessageRole.Assistant, Channel = MessageChannels.Commentary, Recipient = "functions.get_weather", ContentType = "<|constrain|>json",
+                Content = arguments, Order = 1, CreatedAt = now,
+            });
+            run.MoveTo(RunStatus.Running, now);
+            run.MoveTo(RunStatus.Succeeded, now);
+            db.Runs.Add(run);
+            db.SaveChanges();
+            runId = run.Id;
+        }
+
+        var cut = OpenWithTokens(runId);
+
+        var call = cut.WaitForElement("[data-testid=tool-call-tokens]");
+        var section = call.Closest("section")!;
+        Assert.Equal("Tool call → functions.get_weather", section.QuerySelector(".msg-label")!.TextContent);
+        var tokens = call.QuerySelectorAll("[data-testid=token]");
+        Assert.Equal(GeneratedTokens.TextTokenCount(arguments), tokens.Length);
+        Assert.Equal(arguments, string.Concat(tokens.Select(t => t.TextContent)));
+        Assert.All(tokens, t => Assert.Contains("tok-shade-2", t.ClassName));
+        Assert.Equal(tokens.Length.ToString(), section.QuerySelector("[data-testid=uncertain-count]")!.TextContent);
+        // The reasoning keeps its own segment and tokens; nothing of the header (recipient, constrain) is shown as a token.
+        var reasoning = cut.Find("[data-testid=reasoning-tokens]").QuerySelectorAll("[data-testid=token]");
+        Assert.Equal(thinking, string.Concat(reasoning.Select(t => t.TextContent)));
+        Assert.Equal(tokens.Length + reasoning.Length, cut.FindAll("[data-testid=token]").Count);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public static class KeyboardShortcuts
             new(["R"], "label refusal"),
             new(["Enter"], "save and go to the next run"),
             new(["S"], "skip (also →)"),
+            new(["T"], "token probabilities on / off (runs that recorded them; stays on for the next runs)"),
         ]),
     ];
 }
