@@ -18,6 +18,9 @@ public static class ChannelStyle
 
     public static string Label(MessageRole role, string? channel, string? recipient) => (role, channel) switch
     {
+        // Built-in tools (browser, python) are called on the analysis channel: such a message is the call's
+        // arguments or code, not chain of thought.
+        (MessageRole.Assistant, MessageChannels.Analysis) when recipient is not null => $"Tool call → {recipient} (analysis)",
         (MessageRole.Assistant, MessageChannels.Analysis) => "Reasoning (analysis)",
         (MessageRole.Assistant, MessageChannels.Commentary) when recipient is not null => $"Tool call → {recipient}",
         (MessageRole.Assistant, MessageChannels.Commentary) => "Preamble (commentary)",
@@ -34,10 +37,14 @@ public static class ChannelStyle
     public static bool IsAnswer(MessageRole role, string? channel) =>
         role == MessageRole.Assistant && (channel is null or MessageChannels.Final);
 
-    public static bool IsReasoning(MessageRole role, string? channel) =>
-        role == MessageRole.Assistant && channel == MessageChannels.Analysis;
+    /// <summary>Chain of thought: an analysis message addressed to nobody (one with a recipient is a built-in tool call).</summary>
+    public static bool IsReasoning(MessageRole role, string? channel, string? recipient) =>
+        role == MessageRole.Assistant && channel == MessageChannels.Analysis && recipient is null;
 
-    /// <summary>A function call: a commentary message addressed to a tool; its text is the call's arguments.</summary>
+    /// <summary>
+    /// A tool call: an assistant message addressed to a tool; its text is the call's arguments. Developer functions are
+    /// called on commentary, the built-in browser and python tools on analysis.
+    /// </summary>
     public static bool IsToolCall(MessageRole role, string? channel, string? recipient) =>
-        role == MessageRole.Assistant && channel == MessageChannels.Commentary && recipient is not null;
+        role == MessageRole.Assistant && channel is (MessageChannels.Commentary or MessageChannels.Analysis) && recipient is not null;
 }

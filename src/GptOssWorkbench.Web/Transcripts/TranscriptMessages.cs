@@ -25,5 +25,5 @@ public static class TranscriptMessages
         string.Join("\n\n", run.Messages.Where(m => ChannelStyle.IsAnswer(m.Role, m.Channel)).OrderBy(m => m.Order).Select(m => m.Content));
 
     public static string Reasoning(Run run) =>
-        string.Join("\n\n", run.Messages.Where(m => ChannelStyle.IsReasoning(m.Role, m.Channel)).OrderBy(m => m.Order).Select(m => m.Content));
+        string.Join("\n\n", run.Messages.Where(m => ChannelStyle.IsReasoning(m.Role, m.Channel, m.Recipient)).OrderBy(m => m.Order).Select(m => m.Content));
 }

@@ -59,6 +59,31 @@ public sealed class TranscriptViewTests : WorkbenchComponentTest
     }
 
     [Fact]
+    public void A_built_in_tool_call_on_the_analysis_channel_is_shown_as_a_call_not_as_reasoning()
+    {
+        // gpt-oss calls its built-in tools (browser, python) on analysis, its developer functions on commentary.
+        var messages = new List<Message>
+        {
+            Msg(1, MessageRole.Assistant, MessageChannels.Analysis, "I should compute it."),
+            Msg(2, MessageRole.Assistant, MessageChannels.Analysis, "print(2**10)", recipient: "python"),
+            Msg(3, MessageRole.Tool, MessageChannels.Analysis, "1024", recipient: "python"),
+            Msg(4, MessageRole.Assistant, MessageChannels.Final, "1024"),
+        };
+
+        var cut = Render<TranscriptView>(p => p.Add(c => c.Messages, messages).Add(c => c.OnAnnotate, (_ => { })));
+
+        var analysis = cut.FindAll(".msg-analysis");
+        Assert.Equal(2, analysis.Count);
+        Assert.Contains("Reasoning (analysis)", analysis[0].TextContent);
+        Assert.Contains("Tool call → python (analysis)", analysis[1].TextContent);
+        Assert.DoesNotContain("Reasoning", analysis[1].TextContent);
+        // Only the chain of thought is reasoning to annotate; the code is shown as code.
+        Assert.Equal(["I should compute it."], cut.FindAll("[data-testid=reasoning-body]").Select(e => e.TextContent));
+        Assert.Single(cut.FindAll("[data-testid=annotate-selection]"));
+        Assert.Equal("print(2**10)", cut.Find(".msg-code").TextContent);
+    }
+
+    [Fact]
     public void Annotated_spans_of_the_reasoning_are_highlighted_without_changing_the_text()
     {
         var messages = new List<Message> { Msg(9, MessageRole.Assistant, MessageChannels.Analysis, "first step then <b>second</b> step") };
