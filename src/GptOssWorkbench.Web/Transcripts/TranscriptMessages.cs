@@ -23,7 +23,4 @@ public static class TranscriptMessages
 
     public static string Answer(Run run) =>
         string.Join("\n\n", run.Messages.Where(m => ChannelStyle.IsAnswer(m.Role, m.Channel)).OrderBy(m => m.Order).Select(m => m.Content));
-
-    public static string Reasoning(Run run) =>
-        string.Join("\n\n", run.Messages.Where(m => ChannelStyle.IsReasoning(m.Role, m.Channel, m.Recipient)).OrderBy(m => m.Order).Select(m => m.Content));
 }
