@@ -20,8 +20,8 @@ public sealed class RecoveryTests
             long runId;
             await using (var first = WorkbenchHost.Start(_ => TinyModel.Settings(dataDirectory)))
             {
-                // Seeded: with a random seed the random-weight model sometimes samples <|return|> or <|endoftext|> early,
-                // and the run then ends Succeeded before the host stops (no interrupted run to recover).
+                // Seeded: with a random seed the random-weight model can sample <|return|> or <|endoftext|> early, and
+                // the run then ends Succeeded before the host stops (nothing to recover); this seed's 150 tokens hold none.
                 var turn = await first.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(
                     new ChatMessageRequest(null, "A long answer please", new RunSettings { ModelName = TinyModel.Name, MaxTokens = 150, Seed = 11 }));
                 runId = turn.RunId;
