@@ -27,11 +27,11 @@ public sealed class PostgresCluster : IAsyncLifetime
         await EnsureInstalledAsync();
         _folder = Directory.CreateTempSubdirectory("gptoss-pg-").FullName;
         await ExternalProcess.RunAsync("chown", ["-R", "postgres:postgres", _folder], CommandTimeout);
-        _port = FreePort();
-
         await AsPostgresAsync("initdb", "-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C");
-        // fsync off: the cluster is thrown away, durability only costs test time.
-        await AsPostgresAsync("pg_ctl", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60",
+        // Picked after initdb (seconds on a loaded machine) so nothing else has long to take the port; -t 180 as
+        // pg_ctl's 60 s default can run out on a loaded two-core machine. fsync off: the cluster is thrown away.
+        _port = FreePort();
+        await AsPostgresAsync("pg_ctl", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "180",
             "-o", $"-p {_port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", "start");
         _started = true;
     }

@@ -180,6 +180,10 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         var page = await OpenAsync("/review");
 
         await page.GetByTestId("search").FillAsync("train leaves");
+        // The search is applied (and written into the address) only after its debounce or a blur. When this run is
+        // the only one (this test first on the host) the count below holds at once; the link's click then blurs the
+        // field, and the address the search then writes took the page back to the list. Wait for the search itself.
+        await page.WaitForURLAsync("**/review?*q=train*");
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
         await page.GetByTestId("run-link").ClickAsync();
         await page.WaitForURLAsync($"**/review/runs/{runId}");

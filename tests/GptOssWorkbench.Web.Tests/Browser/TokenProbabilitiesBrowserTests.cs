@@ -24,6 +24,9 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
 
         await page.GetByTestId("chat-settings-toggle").ClickAsync();
         await page.GetByTestId("chat-max-tokens").FillAsync("200");
+        // Greedy: the test needs a reasoning and an answer message, which a sampled run of the demo model does not
+        // always write (a rare draw can stay in one channel until the token limit).
+        await page.GetByLabel("Temperature").FillAsync("0");
         await page.GetByLabel("Record token probabilities").CheckAsync();
         await Expect(page.GetByLabel("Alternatives per token")).ToHaveValueAsync("5");
         await page.GetByTestId("chat-settings-toggle").ClickAsync();
@@ -61,6 +64,7 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
             var run = await db.Runs.Include(r => r.Logprobs).SingleAsync(r => r.Id == runId);
             Assert.True(run.Manifest.Logprobs);
             Assert.Equal(5, run.Manifest.TopLogprobs);
+            Assert.Equal(0, run.Manifest.Temperature);
             Assert.Equal(run.OutputTokens, run.Logprobs!.TokenCount);
             var stored = run.Logprobs.Read();
             Assert.All(stored, t => Assert.Equal(5, t.Top.Count));

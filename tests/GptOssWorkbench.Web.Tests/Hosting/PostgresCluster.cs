@@ -36,20 +36,29 @@ public sealed class PostgresCluster : IAsyncLifetime
         {
             await RunAsync("chown", "-R", "postgres:postgres", _directory);
         }
-        var port = FreePort();
         await RunAsPostgresAsync(Path.Combine(BinDirectory, "initdb"), "-D", DataDirectory, "-A", "trust", "-U", "postgres", "--no-sync");
         var log = Path.Combine(_directory, "server.log");
-        try
+        // The free port is only free until someone binds it (another host's Kestrel on port 0, another cluster), so it
+        // is picked right before the start, and a start that lost it to someone else tries another one.
+        for (var attempt = 1; ; attempt++)
         {
-            // -t 180: a loaded two-core machine can be slow; pg_ctl waits only 60 s by default.
-            await RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-l", log, "-w", "-t", "180",
-                "-o", $"-p {port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+            var port = FreePort();
+            try
+            {
+                // -t 180: a loaded two-core machine can be slow; pg_ctl waits only 60 s by default.
+                await RunAsPostgresAsync(Path.Combine(BinDirectory, "pg_ctl"), "-D", DataDirectory, "-l", log, "-w", "-t", "180",
+                    "-o", $"-p {port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+                ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && File.Exists(log) && File.ReadAllText(log).Contains("Address already in use"))
+            {
+            }
+            catch (InvalidOperationException e) when (File.Exists(log))
+            {
+                throw new InvalidOperationException($"{e.Message}\nPostgreSQL server log:\n{File.ReadAllText(log)}", e);
+            }
         }
-        catch (InvalidOperationException e) when (File.Exists(log))
-        {
-            throw new InvalidOperationException($"{e.Message}\nPostgreSQL server log:\n{File.ReadAllText(log)}", e);
-        }
-        ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
     }
 
     public async Task DisposeAsync()

@@ -19,7 +19,9 @@ using Microsoft.Extensions.DependencyInjection;
 public sealed class QueueSweepTests
 {
     /// <summary>A host whose sweep ticks every 300 ms; start-up recovery is off so only the sweep can enqueue old runs.</summary>
-    internal static Dictionary<string, string?> SweepSettings(string after = "00:00:30")
+    /// <remarks>"Old" runs are backdated ten minutes; the default of five minutes keeps a run inserted "now" young for
+    /// the whole test even on a loaded runner (30 s was reachable: the young run was then swept and run).</remarks>
+    internal static Dictionary<string, string?> SweepSettings(string after = "00:05:00")
     {
         var settings = TinyModel.Settings();
         settings["Pipeline:RecoverOnStart"] = "false";

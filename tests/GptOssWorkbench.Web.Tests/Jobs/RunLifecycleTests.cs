@@ -107,7 +107,10 @@ public sealed class RunLifecycleTests(PipelineHostFixture fixture)
     public async Task Cancel_stops_a_running_run_quickly_and_keeps_what_it_made()
     {
         using var recorder = new PipelineWaits.Recorder(services);
-        var turn = await services.GetRequiredService<RunLauncher>().SendChatMessageAsync(new ChatMessageRequest(null, "Go on forever", Settings(maxTokens: 3000)));
+        // Seeded: a random seed can sample a stop token before the cancel arrives (the run then succeeds); this seed's
+        // 3000 tokens hold none.
+        var turn = await services.GetRequiredService<RunLauncher>().SendChatMessageAsync(
+            new ChatMessageRequest(null, "Go on forever", Settings(maxTokens: 3000) with { Seed = 5 }));
         await recorder.WaitForAsync<RunStarted>(turn.RunId);
         await PipelineWaits.WaitForRunAsync(services, turn.RunId, r => r.OutputTokens > 0);
 

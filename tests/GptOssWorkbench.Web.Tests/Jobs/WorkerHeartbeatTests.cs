@@ -26,7 +26,7 @@ public sealed class WorkerHeartbeatTests(PipelineHostFixture fixture)
 
         var directory = services.GetRequiredService<WorkerDirectory>();
         WorkerView? me = null;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (me is null || me.Models.Count == 0)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no heartbeat with the model: {me?.Heartbeat.LoadedModelsJson}");
@@ -42,7 +42,8 @@ public sealed class WorkerHeartbeatTests(PipelineHostFixture fixture)
         Assert.True(model.KvBlocksTotal > 0);
         Assert.Equal(model.KvBlocksTotal, me.Heartbeat.KvBlocksTotal);
         Assert.Contains(me.Heartbeat.Name, WorkerDirectory.WorkersWithModel(await directory.ListAsync(), TinyModel.Name));
-        Assert.True(DateTime.UtcNow - me.Heartbeat.LastSeenAt < TimeSpan.FromSeconds(10));
+        // Fresh by the product's own measure; a tighter bound would time the test machine, not the heartbeat.
+        Assert.True(DateTime.UtcNow - me.Heartbeat.LastSeenAt < WorkerHeartbeat.OfflineAfter);
     }
 
     [Fact]
