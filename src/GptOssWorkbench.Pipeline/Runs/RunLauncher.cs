@@ -129,13 +129,8 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         return new ChatTurn(conversation.Id, parent.Id, run.Id);
     }
 
-    /// <summary>Hands a stored, queued run to Hangfire and records the job on the run; returns the job id.</summary>
-    public async Task<string> EnqueueAsync(long runId)
-    {
-        var jobId = EnqueueJob(runId);
-        await RecordJobIdsAsync([(runId, jobId)]);
-        return jobId;
-    }
+    /// <summary>Hands a stored, queued run to Hangfire and records the job on the run.</summary>
+    public Task EnqueueAsync(long runId) => EnqueueAsync([runId]);
 
     /// <summary>Hands many stored, queued runs to Hangfire (in this order) and records their jobs.</summary>
     public async Task EnqueueAsync(IReadOnlyCollection<long> runIds)
