@@ -44,7 +44,7 @@ public sealed class ChatBranchingBrowserTests(WorkbenchHostFixture host, Chromiu
         // Ctrl+Enter in the composer sends (plain Enter makes a new line).
         await page.GetByTestId("chat-input").FillAsync("What is 2 + 3?");
         await page.GetByTestId("chat-input").PressAsync("Control+Enter");
-        await page.WaitForURLAsync("**/chat/*");
+        await page.WaitForUrlOrExplainAsync("**/chat/*", host.Host);
         var conversationId = long.Parse(page.Url.Split('/')[^1]);
         await WaitForAnswersAsync(page, 1);
         var conversations = await CountConversationsAsync();

@@ -77,7 +77,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await ShotAsync(page, "batch-preview.png");
         await page.GetByTestId("batch-create").ClickAsync();
 
-        await page.WaitForURLAsync("**/batches/*");
+        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
         // The URL changes before the batch page replaces the list (whose rows have the same test ids).
         await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
@@ -117,7 +117,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
         await page.GetByTestId("batch-create").ClickAsync();
 
-        await page.WaitForURLAsync("**/batches/*");
+        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
         // The URL changes before the batch page replaces the list (whose rows have the same test ids).
         await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
@@ -133,7 +133,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
 
         // "wrong: 1" opens the Review list with exactly that run: this batch, this setting, graded wrong.
         await row.GetByTestId("accuracy-wrong-link").ClickAsync();
-        await page.WaitForURLAsync("**/review?*grade=wrong*");
+        await page.WaitForUrlOrExplainAsync("**/review?*grade=wrong*", host.Host);
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("run-prompt")).ToHaveTextAsync("What is 512 + 120?");
         await Expect(page.GetByTestId("run-graded")).ToContainTextAsync("wrong");
@@ -144,7 +144,7 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await page.GetByTestId("filter-grade").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").GetByText("correct", new() { Exact = true }).ClickAsync();
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(3);
-        await page.WaitForURLAsync("**/review?*grade=correct*");
+        await page.WaitForUrlOrExplainAsync("**/review?*grade=correct*", host.Host);
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("[data-interactive=true]");
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(3);
@@ -183,10 +183,10 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         // The search is applied (and written into the address) only after its debounce or a blur. When this run is
         // the only one (this test first on the host) the count below holds at once; the link's click then blurs the
         // field, and the address the search then writes took the page back to the list. Wait for the search itself.
-        await page.WaitForURLAsync("**/review?*q=train*");
+        await page.WaitForUrlOrExplainAsync("**/review?*q=train*", host.Host);
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
         await page.GetByTestId("run-link").ClickAsync();
-        await page.WaitForURLAsync($"**/review/runs/{runId}");
+        await page.WaitForUrlOrExplainAsync($"**/review/runs/{runId}", host.Host);
 
         await page.Locator("[data-testid=reasoning-rating] .mud-rating-item").Nth(3).ClickAsync();
         await page.Locator("[data-testid=answer-rating] .mud-rating-item").Nth(4).ClickAsync();

@@ -37,7 +37,7 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
 
         // The answer's probabilities link opens its transcript in the token view.
         await page.GetByLabel("Token probabilities of this answer").ClickAsync();
-        await page.WaitForURLAsync("**/review/runs/*?tokens=true");
+        await page.WaitForUrlOrExplainAsync("**/review/runs/*?tokens=true", host.Host);
         var runId = long.Parse(page.Url.Split('/')[^1].Split('?')[0], CultureInfo.InvariantCulture);
         await Expect(page.GetByTestId("reasoning-tokens")).ToBeVisibleAsync();
         var spans = page.GetByTestId("reasoning-tokens").Locator("[data-testid=token]");
@@ -99,7 +99,7 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
         await page.GetByLabel("Alternatives per token").FillAsync("3");
         await page.GetByLabel("Alternatives per token").PressAsync("Tab");
         await page.GetByTestId("batch-create").ClickAsync();
-        await page.WaitForURLAsync("**/batches/*");
+        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("1/1", new() { Timeout = 90_000 });
 
         var batchId = long.Parse(page.Url.Split('/')[^1], CultureInfo.InvariantCulture);

@@ -3,7 +3,7 @@ namespace GptOssWorkbench.Web.Tests.Hosting;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-/// <summary>A logger provider that keeps every formatted message (and exception text) of one host.</summary>
+/// <summary>A logger provider that keeps every formatted message (and exception text) of one host, with its UTC time.</summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
@@ -25,6 +25,6 @@ public sealed class CapturedLogs : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
+            lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : "\n" + exception)}");
     }
 }

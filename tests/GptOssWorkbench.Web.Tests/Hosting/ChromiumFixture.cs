@@ -44,7 +44,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 760 },
         });
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        PageEvents.Watch(page);
+        return page;
     }
 
     /// <summary>Where screenshots go: screenshots/ next to the test assembly.</summary>
