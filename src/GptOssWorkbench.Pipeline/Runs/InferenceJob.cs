@@ -133,10 +133,22 @@ public sealed class InferenceJob(
         run.TimeToFirstTokenMs = run.TokensPerSecond = null;
         try
         {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            // The batch was read above, before this write: a pause or cancel committed since then must still stop the
+            // claim. This conditional write decides it in the claim's own transaction (PostgreSQL waits for a pause
+            // that holds the row and then re-reads its status; SQLite has one writer at a time).
             if (run.BatchJobId is { } batchId)
-                await db.BatchJobs.Where(b => b.Id == batchId && b.Status == BatchStatus.Queued)
-                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.StartedAt, now), cancellationToken);
+            {
+                var open = await db.BatchJobs.Where(b => b.Id == batchId && (b.Status == BatchStatus.Queued || b.Status == BatchStatus.Running))
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Running).SetProperty(b => b.StartedAt, b => b.StartedAt ?? now), cancellationToken);
+                if (open == 0)
+                {
+                    logger.LogInformation("Batch {BatchId} was paused or cancelled as run {RunId} was claimed; the run stays queued", batchId, runId);
+                    return null; // rolled back: the run stays queued for the resume (or the cancel) to handle
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
