@@ -75,9 +75,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await page.GetByTestId("batch-max-tokens").PressAsync("Tab");
         await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
         await ShotAsync(page, "batch-preview.png");
-        await page.GetByTestId("batch-create").ClickAsync();
 
-        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
+        await NewBatchSteps.CreateAndOpenAsync(page, host.Host);
         // The URL changes before the batch page replaces the list (whose rows have the same test ids).
         await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });
@@ -115,9 +114,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
         await page.GetByTestId("batch-max-tokens").FillAsync("200");
         await page.GetByTestId("batch-max-tokens").PressAsync("Tab");
         await Expect(page.GetByTestId("batch-item-count")).ToContainTextAsync("= 4 runs");
-        await page.GetByTestId("batch-create").ClickAsync();
 
-        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
+        await NewBatchSteps.CreateAndOpenAsync(page, host.Host);
         // The URL changes before the batch page replaces the list (whose rows have the same test ids).
         await Expect(page.GetByTestId("batch-succeeded")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("4/4", new() { Timeout = 90_000 });

@@ -98,8 +98,7 @@ public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, Ch
         await page.GetByLabel("Record token probabilities").CheckAsync();
         await page.GetByLabel("Alternatives per token").FillAsync("3");
         await page.GetByLabel("Alternatives per token").PressAsync("Tab");
-        await page.GetByTestId("batch-create").ClickAsync();
-        await page.WaitForUrlOrExplainAsync("**/batches/*", host.Host);
+        await NewBatchSteps.CreateAndOpenAsync(page, host.Host);
         await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("1/1", new() { Timeout = 90_000 });
 
         var batchId = long.Parse(page.Url.Split('/')[^1], CultureInfo.InvariantCulture);
