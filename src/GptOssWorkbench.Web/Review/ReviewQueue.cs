@@ -18,8 +18,12 @@ public static class ReviewQueue
     }
 
     /// <summary>What a key press in the queue means (see the page's legend).</summary>
-    public static QueueKey Interpret(string key, string code, bool shift)
+    public static QueueKey Interpret(string key, string code, bool shift, bool commandModifier)
     {
+        // Ctrl/Alt/Meta combinations belong to the browser and the system: Ctrl+C copies a passage of the
+        // transcript, Ctrl+R reloads; they must not also toggle "correct" or "refusal" on the run being rated.
+        if (commandModifier)
+            return new QueueKey(QueueAction.None);
         // Shift+digit gives "!" etc. as the key on most layouts, so digits are read from the physical code.
         if (code.StartsWith("Digit", StringComparison.Ordinal) && int.TryParse(code.AsSpan(5), out var digit) && digit is >= 1 and <= 5)
             return shift ? new QueueKey(QueueAction.AnswerScore, digit) : new QueueKey(QueueAction.ReasoningScore, digit);

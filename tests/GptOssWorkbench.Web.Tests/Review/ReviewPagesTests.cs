@@ -100,6 +100,11 @@ public sealed class ReviewPagesTests : DatabaseComponentTest
         queue.KeyDown(new KeyboardEventArgs { Key = "3", Code = "Digit3" });
         queue.KeyDown(new KeyboardEventArgs { Key = "#", Code = "Digit2", ShiftKey = true });
         queue.KeyDown(new KeyboardEventArgs { Key = "h", Code = "KeyH" });
+        // Copying a passage (Ctrl+C) and browser shortcuts with Alt or Meta neither rate, label nor save the run.
+        cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "c", Code = "KeyC", CtrlKey = true });
+        cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "4", Code = "Digit4", AltKey = true });
+        cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "Enter", Code = "Enter", MetaKey = true });
+        Assert.Equal("2 left", cut.Find("[data-testid=queue-remaining]").TextContent);
         cut.WaitForAssertion(() => Assert.Equal("3/5", cut.Find("[data-testid=reasoning-score]").TextContent));
         Assert.Equal("2/5", cut.Find("[data-testid=answer-score]").TextContent);
         cut.Find("[data-testid=review-queue]").KeyDown(new KeyboardEventArgs { Key = "Enter", Code = "Enter" });
