@@ -170,6 +170,31 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     }
 
     [Fact]
+    public async Task A_run_opened_while_the_search_is_still_pending_stays_open_and_back_returns_to_the_list()
+    {
+        var runId = await SeedRunAsync("A ferry crosses 12 km at 24 km/h. How many minutes does it take?",
+            "12 / 24 = 0.5 hours, which is 30 minutes.", "30 minutes", "gpt-oss-20b", ReasoningEffort.Low);
+        var page = await OpenAsync("/review");
+        var link = page.Locator($"[data-testid=run-link][href$='review/runs/{runId}']");
+        await Expect(link).ToBeVisibleAsync();
+
+        // Typed, and the run opened before the search's debounce: the click blurs the box, which applies the search
+        // (and writes the list's address) while the browser is already opening the run.
+        await page.GetByTestId("search").FillAsync("ferry");
+        await link.ClickAsync();
+        await page.WaitForUrlOrExplainAsync($"**/review/runs/{runId}", host.Host);
+        await Expect(page.GetByTestId("transcript")).ToContainTextAsync("ferry");
+        // The bounce back to the list came within a few hundred ms; give it more than enough time to show.
+        await page.WaitForTimeoutAsync(2000);
+        Assert.EndsWith($"/review/runs/{runId}", page.Url);
+
+        // One click, one history entry: Back is the list again.
+        await page.GoBackAsync();
+        await page.WaitForUrlOrExplainAsync("**/review", host.Host);
+        await Expect(page.GetByTestId("run-table")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Reviewer_rates_a_transcript_and_notes_a_span_of_its_reasoning()
     {
         var runId = await SeedRunAsync("A train leaves at 9:40 and arrives at 11:15. How long is the trip?",
@@ -179,8 +204,8 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
 
         await page.GetByTestId("search").FillAsync("train leaves");
         // The search is applied (and written into the address) only after its debounce or a blur. When this run is
-        // the only one (this test first on the host) the count below holds at once; the link's click then blurs the
-        // field, and the address the search then writes took the page back to the list. Wait for the search itself.
+        // the only one (this test first on the host) the count below holds before the search ran: wait for the search
+        // itself, so the run is opened from the searched list (the pending-search case has its own test above).
         await page.WaitForUrlOrExplainAsync("**/review?*q=train*", host.Host);
         await Expect(page.GetByTestId("run-prompt")).ToHaveCountAsync(1);
         await page.GetByTestId("run-link").ClickAsync();

@@ -70,7 +70,10 @@ public sealed class GradeFilterTests : DatabaseComponentTest
         await page.InvokeAsync(() => grade.Instance.ValueChanged.InvokeAsync(GradeFilter.Wrong));
 
         AssertShows(page, "wrong tiny", "wrong big");
-        var address = Services.GetRequiredService<NavigationManager>().Uri;
+        // The page has the browser write the address, and only while the browser still shows the list.
+        var write = JSInterop.Invocations["workbench.replaceAddressIfOn"].Last();
+        Assert.Equal("/review", write.Arguments[0]);
+        var address = Assert.IsType<string>(write.Arguments[1]);
         Assert.EndsWith($"/review?batch={_quiz}&grade=wrong", address);
 
         var reopened = Open(address);
