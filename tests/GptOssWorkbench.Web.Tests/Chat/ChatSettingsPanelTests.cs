@@ -28,20 +28,21 @@ public sealed class ChatSettingsPanelTests : WorkbenchComponentTest
         Assert.False(settings.Logprobs);
         Assert.Empty(cut.FindAll("[data-testid=chat-top-logprobs]"));
 
+        // MudBlazor handles a change asynchronously: bUnit's Change() can return before the new settings arrive (seen
+        // on a loaded machine), so each step waits for its settings before the next one.
         cut.Find("input[data-testid=chat-logprobs]").Change(true);
-        Assert.True(settings.Logprobs);
-        Assert.Equal(5, settings.TopLogprobs);
+        cut.WaitForAssertion(() => Assert.Equal((true, 5), (settings.Logprobs, settings.TopLogprobs)));
         settings.Validate();
 
-        cut.Find("input[data-testid=chat-top-logprobs]").Change("12");
-        Assert.Equal((true, 12), (settings.Logprobs, settings.TopLogprobs));
+        cut.WaitForElement("input[data-testid=chat-top-logprobs]").Change("12");
+        cut.WaitForAssertion(() => Assert.Equal((true, 12), (settings.Logprobs, settings.TopLogprobs)));
 
         cut.Find("input[data-testid=chat-logprobs]").Change(false);
-        Assert.Equal((false, 0), (settings.Logprobs, settings.TopLogprobs));
+        cut.WaitForAssertion(() => Assert.Equal((false, 0), (settings.Logprobs, settings.TopLogprobs)));
         settings.Validate();
 
         // Back on: the chosen number of alternatives was remembered.
         cut.Find("input[data-testid=chat-logprobs]").Change(true);
-        Assert.Equal((true, 12), (settings.Logprobs, settings.TopLogprobs));
+        cut.WaitForAssertion(() => Assert.Equal((true, 12), (settings.Logprobs, settings.TopLogprobs)));
     }
 }
