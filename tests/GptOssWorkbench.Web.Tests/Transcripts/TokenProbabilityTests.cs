@@ -113,8 +113,9 @@ public sealed class TokenProbabilityTests : DatabaseComponentTest
         Assert.Equal(Tokenizer.Decode([ReasoningIds[2]]), selected.TextContent);
 
         // Off again: the plain transcript.
+        // (MudBlazor's switch handles the change asynchronously: wait for the render rather than read at once.)
         cut.Find("input[data-testid=token-probabilities-toggle], [data-testid=token-probabilities-toggle] input").Change(false);
-        Assert.Empty(cut.FindAll("[data-testid=token]"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=token]")));
         Assert.Equal(Reasoning, cut.Find("[data-testid=reasoning-body]").TextContent);
     }
 
