@@ -21,7 +21,7 @@ window.workbench = {
     // Replaces the address with `url` (Blazor's own navigation, so the server learns it) only while the browser still
     // shows `pathname`: a list page writing its filters must not pull the user back from the page they just opened.
     replaceAddressIfOn(pathname, url) {
-        if (location.pathname === pathname) Blazor.navigateTo(url, { replaceHistoryEntry: true });
+        if (location.pathname.replace(/\/+$/, '') === pathname) Blazor.navigateTo(url, { replaceHistoryEntry: true });
     },
     focus(element) {
         if (element) element.focus();
