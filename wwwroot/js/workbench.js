@@ -23,6 +23,30 @@ window.workbench = {
     replaceAddressIfOn(pathname, url) {
         if (location.pathname.replace(/\/+$/, '') === pathname) Blazor.navigateTo(url, { replaceHistoryEntry: true });
     },
+    // Keys typed outside `element` (its handler never sees them) are forwarded to `dotnet.invokeMethodAsync(method,
+    // key, code, shift, command)`: after a re-render disabled the focused button, focus falls to the body; a click on
+    // the page's heading focuses the heading. Keys meant for something else (typing in a field, Enter on a link or a
+    // button) are left alone. Returns an id for stopForwardingStrayKeys.
+    _strayKeyHandlers: new Map(),
+    _nextStrayKeyHandler: 1,
+    forwardStrayKeys(dotnet, method, element) {
+        const ownTargets = 'input, textarea, select, button, a[href], [contenteditable=""], [contenteditable="true"], '
+            + '[role=button], [role=link], [role=textbox], [role=combobox], [role=menuitem], [role=option], [role=radio], [role=slider]';
+        const handler = e => {
+            const target = e.target instanceof Element ? e.target : document.body;
+            if (element.contains(target) || target.closest(ownTargets)) return;
+            dotnet.invokeMethodAsync(method, e.key, e.code, e.shiftKey, e.ctrlKey || e.altKey || e.metaKey);
+        };
+        const id = window.workbench._nextStrayKeyHandler++;
+        window.workbench._strayKeyHandlers.set(id, handler);
+        document.addEventListener('keydown', handler);
+        return id;
+    },
+    stopForwardingStrayKeys(id) {
+        const handler = window.workbench._strayKeyHandlers.get(id);
+        if (handler) document.removeEventListener('keydown', handler);
+        window.workbench._strayKeyHandlers.delete(id);
+    },
     focus(element) {
         if (element) element.focus();
     },

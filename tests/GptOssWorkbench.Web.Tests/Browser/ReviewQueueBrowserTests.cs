@@ -70,6 +70,9 @@ public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumF
         await page.Keyboard.PressAsync("2");
         await page.GetByTestId("queue-save").ClickAsync();
         await Expect(page.GetByTestId("transcript")).ToContainTextAsync("third prompt");
+        // A click outside the queue (here its heading) takes focus away from it: keys must still rate the run.
+        await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).ClickAsync();
+        await Expect(page.GetByTestId("review-queue")).Not.ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Shift+Digit1");
         await page.Keyboard.PressAsync("h");
         await page.Keyboard.PressAsync("Enter");
