@@ -70,7 +70,9 @@ public static partial class TestAccounts
         await page.FillAsync("#email", user.Email);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#signin-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
+        // The redirect's response has set the cookie once the next page is committed. Waiting for that page's "load" as
+        // well timed out once on a loaded machine (its load event never came in 30 s); every caller opens a page next.
+        await page.WaitForURLAsync(url => !url.Contains("/account/signin"), new() { WaitUntil = WaitUntilState.Commit });
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
