@@ -70,9 +70,17 @@ public static partial class TestAccounts
         await page.FillAsync("#email", user.Email);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#signin-submit");
-        // The redirect's response has set the cookie once the next page is committed. Waiting for that page's "load" as
-        // well timed out once on a loaded machine (its load event never came in 30 s); every caller opens a page next.
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin"), new() { WaitUntil = WaitUntilState.Commit });
+        // Signed in once the browser holds the sign-in cookie, which the form's redirect sets; every caller opens its own
+        // page next. Waiting for the next page's address and load instead timed out twice on a loaded machine
+        // (Playwright saw the new address, then never that page's load event).
+        const string cookie = "workbench.auth"; // AccountsExtensions names it; AccessTests check its attributes
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await page.Context.CookiesAsync()).Any(c => c.Name.StartsWith(cookie, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"No sign-in cookie 30 s after submitting the sign-in form for {user.Email} (page: {page.Url}).");
+            await Task.Delay(50);
+        }
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
