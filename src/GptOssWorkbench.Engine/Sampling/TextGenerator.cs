@@ -53,12 +53,19 @@ public sealed class TextGenerator(GptOssModel model)
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            float[] logits;
+            SampledToken token;
             using (var row = generated.Count == 0 ? model.Prefill(next, cache) : model.Forward(next, cache))
             {
-                logits = row.data<float>().ToArray();
+                var readable = LogitsRow.Readable(row);
+                try
+                {
+                    token = sampler.Sample(LogitsRow.Span(readable), prompt, generated);
+                }
+                finally
+                {
+                    if (!ReferenceEquals(readable, row)) readable.Dispose();
+                }
             }
-            var token = sampler.Sample(logits, prompt, generated);
             generated.Add(token.Id);
 
             FinishReason? finish = null;

@@ -18,7 +18,7 @@ internal sealed class EngineCounters
     private readonly Queue<double> firstTokenMs = new();
     private readonly Queue<double> interTokenMs = new();
     private long prefillTokens, decodeTokens, completed, submitted, steps, decodeOnlyTokens;
-    private TimeSpan decodeOnlyTime;
+    private TimeSpan decodeOnlyTime, forwardTime, samplingTime;
     private TimeSpan? lastFirstToken, lastInterToken;
 
     public void Submitted()
@@ -31,15 +31,17 @@ internal sealed class EngineCounters
         lock (gate) completed++;
     }
 
-    public void Step(int prefill, int decode, TimeSpan elapsed)
+    public void Step(int prefill, int decode, TimeSpan forward, TimeSpan sampling)
     {
         lock (gate)
         {
             steps++;
+            forwardTime += forward;
+            samplingTime += sampling;
             if (prefill == 0)
             {
                 decodeOnlyTokens += decode;
-                decodeOnlyTime += elapsed;
+                decodeOnlyTime += forward + sampling;
             }
             prefillTokens += prefill;
             decodeTokens += decode;
@@ -92,6 +94,8 @@ internal sealed class EngineCounters
                 DecodeTokensPerSecond = seconds == 0 ? 0 : recentSteps.Sum(s => s.Decode) / seconds,
                 DecodeOnlyStepTokens = decodeOnlyTokens,
                 DecodeOnlyStepSeconds = decodeOnlyTime.TotalSeconds,
+                ForwardSeconds = forwardTime.TotalSeconds,
+                SamplingSeconds = samplingTime.TotalSeconds,
                 LastTimeToFirstToken = lastFirstToken,
                 LastInterTokenLatency = lastInterToken,
                 TimeToFirstTokenP50Ms = Median(firstTokenMs),

@@ -74,12 +74,16 @@ public sealed record EngineMetrics
     public long PrefixCacheLookupTokens { get; init; }
 
     /// <summary>
-    /// Tokens made by steps that ran no prompt tokens, and those steps' wall time up to the logits (sampling after
-    /// it is not included; a greedy argmax is ~0.1 ms per sequence): decode throughput free of prefill, as other
-    /// engines report it. Lifetime totals; a benchmark takes the difference of two snapshots.
+    /// Tokens made by steps that ran no prompt tokens, and those steps' wall time, forward pass and sampling:
+    /// decode throughput free of prefill, as other engines report it. Lifetime totals; a benchmark takes the
+    /// difference of two snapshots.
     /// </summary>
     public long DecodeOnlyStepTokens { get; init; }
     public double DecodeOnlyStepSeconds { get; init; }
+
+    /// <summary>Wall time of all steps in the forward pass (up to the logits) and in sampling the rows; lifetime totals.</summary>
+    public double ForwardSeconds { get; init; }
+    public double SamplingSeconds { get; init; }
 
     /// <summary>Median over the last 512 requests / token gaps; null before any.</summary>
     public double? TimeToFirstTokenP50Ms { get; init; }

@@ -157,30 +157,60 @@ public sealed class InferenceEngine : IDisposable
             sampled[i] = sequence.Remaining == 0; // a prompt chunk makes no token yet
             if (sampled[i] && sequence.Output.Count > 0 && sequence.Computed == sequence.Length && count == 1) decode++;
         }
-        // Counted before sampling, which may complete requests: whoever awaits a completion then sees its step counted.
-        counters.Step(prefill, decode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        var forward = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        // The rows are sampled in parallel: each sequence has its own sampler (and seeded Random), each thread its
+        // own buffers, so a seeded sequence draws the same tokens whatever else shares the step. Nothing here
+        // touches the scheduler or the streams; the tokens are applied in order afterwards, on this thread.
+        var samplingStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tokens = new SampledToken?[plan.Count];
+        var errors = new string?[plan.Count];
+        try
+        {
+            Parallel.For(0, plan.Count, SamplingParallelism, i =>
+            {
+                if (!sampled[i]) return;
+                try
+                {
+                    tokens[i] = SampleRow(plan[i].Sequence, logits[i]);
+                }
+                catch (Exception e)
+                {
+                    errors[i] = e.Message;
+                }
+            });
+        }
+        finally
+        {
+            foreach (var row in logits) row.Dispose();
+        }
+        // Counted before the tokens are published, which may complete requests: whoever awaits a completion then sees its step counted.
+        counters.Step(prefill, decode, forward, System.Diagnostics.Stopwatch.GetElapsedTime(samplingStarted));
         for (int i = 0; i < plan.Count; i++)
         {
-            using var row = logits[i];
-            if (!sampled[i]) continue;
-            try
-            {
-                Sample(plan[i].Sequence, row);
-            }
-            catch (Exception e)
-            {
-                Finish(plan[i].Sequence, GenerationFinish.Error, error: e.Message);
-            }
+            if (errors[i] is { } error) Finish(plan[i].Sequence, GenerationFinish.Error, error: error);
+            else if (tokens[i] is { } token) Apply(plan[i].Sequence, token);
         }
     }
 
-    private void Sample(Sequence sequence, TorchSharp.torch.Tensor row)
+    private static readonly ParallelOptions SamplingParallelism = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    private static SampledToken SampleRow(Sequence sequence, TorchSharp.torch.Tensor row)
     {
-        // Plain greedy needs no copy of the 201088 logits into managed memory: libtorch's argmax returns the first
-        // maximum, the same lowest-id tie rule as TokenSampler.ArgMax. At batch 8 the copies cost more than the forward.
-        var token = sequence.PlainGreedy
-            ? new SampledToken((int)row.argmax().item<long>(), null, [])
-            : sequence.Sampler.Sample(row.data<float>().ToArray(), sequence.Prompt, sequence.Output);
+        // The sampler reads the row where libtorch wrote it: no managed copy of the 201,088 logits per token.
+        var readable = LogitsRow.Readable(row);
+        try
+        {
+            return sequence.Sampler.Sample(LogitsRow.Span(readable), sequence.Prompt, sequence.Output);
+        }
+        finally
+        {
+            if (!ReferenceEquals(readable, row)) readable.Dispose();
+        }
+    }
+
+    private void Apply(Sequence sequence, SampledToken token)
+    {
         sequence.Output.Add(token.Id);
         var now = sequence.Clock.Elapsed;
         if (sequence.Output.Count == 1)

@@ -21,9 +21,6 @@ internal sealed class Sequence(GenerationRequest request, SamplingOptions sampli
     public HashSet<int> StopIds { get; } = request.IgnoreStopTokens ? [] : sampling.StopTokenIds.ToHashSet();
     public string? Adjustment { get; init; }
 
-    /// <summary>Argmax of the raw logits is the whole sampling step: temperature 0, no penalties, no logprobs.</summary>
-    public bool PlainGreedy { get; } = sampling is { Temperature: 0, RepetitionPenalty: 1.0, FrequencyPenalty: 0, PresencePenalty: 0, Logprobs: false, TopLogprobs: 0 };
-
     public int Length => Prompt.Count + Output.Count;
 
     public int TokenAt(int index) => index < Prompt.Count ? Prompt[index] : Output[index - Prompt.Count];
