@@ -1,5 +1,6 @@
 using GptOssWorkbench.Web.Accounts;
 using GptOssWorkbench.Web.Api;
+using GptOssWorkbench.Web.Audit;
 using GptOssWorkbench.Web.Components;
 using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOp
 builder.AddWorkbenchPaths();
 builder.AddWorkbenchDatabase();
 builder.AddWorkbenchAccounts();
+builder.AddWorkbenchAudit();
 builder.AddWorkbenchApi();
 builder.AddWorkbenchJobs();
 builder.AddWorkbenchEngineStatus();
@@ -28,6 +30,7 @@ await app.BootstrapWorkbenchAccountsAsync();
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
 app.MapWorkbenchAccounts();
+app.MapWorkbenchAudit();
 app.MapWorkbenchApi();
 app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
 
