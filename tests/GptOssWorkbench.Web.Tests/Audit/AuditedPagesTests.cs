@@ -25,9 +25,6 @@ public sealed class AuditedPagesTests : WorkbenchComponentTest, IAsyncLifetime
         Services.AddSingleton(_host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>());
         Services.AddSingleton(_host.Services.GetRequiredService<UserAdministration>());
         Services.AddSingleton(_host.Services.GetRequiredService<ApiKeyService>());
-        Services.AddSingleton(_host.Services.GetRequiredService<AuditLog>());
-        Services.AddHttpContextAccessor();
-        Services.AddScoped<CurrentAudit>();
     }
 
     async Task IAsyncLifetime.InitializeAsync()
