@@ -30,6 +30,7 @@ try
 
     app.UseWorkbenchErrorHandling();
     app.UseWorkbenchSecurityHeaders();
+    app.UseWorkbenchBadRequestErrors();
     app.UseWorkbenchUi();
     app.MapWorkbenchHealthChecks();
     app.MapWorkbenchAccounts();
