@@ -11,6 +11,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOptions(args));
 
+    builder.AddWorkbenchStartupFailureReport();
     builder.AddWorkbenchPaths();
     builder.AddWorkbenchSecurityHeaders();
     builder.AddWorkbenchDatabase();

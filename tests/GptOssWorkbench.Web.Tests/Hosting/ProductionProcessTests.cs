@@ -49,6 +49,24 @@ public sealed partial class ProductionProcessTests
         Assert.DoesNotContain("Unhandled exception", app.Output);
     }
 
+    [Fact]
+    public async Task A_port_in_use_stops_the_start_with_one_line_and_no_stack_trace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await using var app = WebProcess.StartDll(urls: $"http://127.0.0.1:{port}");
+
+        var exitCode = await app.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var lines = app.Output.Split('\n');
+        var reported = Assert.Single(lines, l => l.Contains("cannot start", StringComparison.Ordinal));
+        Assert.Contains($"127.0.0.1:{port}", reported);
+        Assert.DoesNotContain(lines, l => StackFrame().IsMatch(l));
+        Assert.DoesNotContain("Hosting failed to start", app.Output);
+    }
+
     [GeneratedRegex("""(?:href|src)="([^"]+\.(?:css|js))"[^>]*>""")]
     private static partial Regex AssetReference();
 

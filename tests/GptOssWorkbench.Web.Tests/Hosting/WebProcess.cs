@@ -55,8 +55,8 @@ public sealed class WebProcess : IAsyncDisposable
             "--", "--urls", "http://127.0.0.1:0"], environment);
     }
 
-    public static WebProcess StartDll(IDictionary<string, string>? environment = null) =>
-        Start([WebDll, "--urls", "http://127.0.0.1:0"], environment);
+    public static WebProcess StartDll(IDictionary<string, string>? environment = null, string urls = "http://127.0.0.1:0") =>
+        Start([WebDll, "--urls", urls], environment);
 
     private static WebProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment)
     {
