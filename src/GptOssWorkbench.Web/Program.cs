@@ -8,32 +8,45 @@ using GptOssWorkbench.Web.Hosting;
 using GptOssWorkbench.Web.Jobs;
 using GptOssWorkbench.Web.Status;
 
-var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOptions(args));
+try
+{
+    var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOptions(args));
 
-builder.AddWorkbenchPaths();
-builder.AddWorkbenchDatabase();
-builder.AddWorkbenchAccounts();
-builder.AddWorkbenchAudit();
-builder.AddWorkbenchApi();
-builder.AddWorkbenchJobs();
-builder.AddWorkbenchEngineStatus();
-builder.AddWorkbenchHealthChecks();
-builder.AddWorkbenchUi();
+    builder.AddWorkbenchStartupFailureReport();
+    builder.AddWorkbenchPaths();
+    builder.AddWorkbenchSecurityHeaders();
+    builder.AddWorkbenchDatabase();
+    builder.AddWorkbenchAccounts();
+    builder.AddWorkbenchAudit();
+    builder.AddWorkbenchApi();
+    builder.AddWorkbenchJobs();
+    builder.AddWorkbenchEngineStatus();
+    builder.AddWorkbenchHealthChecks();
+    builder.AddWorkbenchUi();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.LogWorkbenchPaths();
-await app.MigrateWorkbenchDatabaseAsync();
-app.PrepareWorkbenchJobs();
-await app.BootstrapWorkbenchAccountsAsync();
+    app.LogWorkbenchPaths();
+    await app.MigrateWorkbenchDatabaseAsync();
+    app.PrepareWorkbenchJobs();
+    await app.BootstrapWorkbenchAccountsAsync();
 
-app.UseWorkbenchUi();
-app.MapWorkbenchHealthChecks();
-app.MapWorkbenchAccounts();
-app.MapWorkbenchAudit();
-app.MapWorkbenchApi();
-app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
+    app.UseWorkbenchErrorHandling();
+    app.UseWorkbenchSecurityHeaders();
+    app.UseWorkbenchBadRequestErrors();
+    app.UseWorkbenchUi();
+    app.MapWorkbenchHealthChecks();
+    app.MapWorkbenchAccounts();
+    app.MapWorkbenchAudit();
+    app.MapWorkbenchApi();
+    app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);
 
-await app.RunAsync();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception error) when (StartupFailure.ShouldReport(error))
+{
+    return StartupFailure.Report(error);
+}
 
 public partial class Program;

@@ -208,11 +208,15 @@ public sealed class BatchService(
             id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)));
     }
 
-    /// <summary>The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row.</summary>
-    public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row; for a spreadsheet, text that would
+    /// run as a formula is neutralised (JSONL and <see cref="CsvTarget.Exact"/> stay byte for byte).
+    /// </summary>
+    public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default,
+        CsvTarget target = CsvTarget.Exact)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken);
+        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target);
     }
 
     private static async Task<BatchJob> FindAsync(WorkbenchDbContext db, long batchId, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Web.Audit;
 using System.Globalization;
 using CsvHelper;
 using GptOssWorkbench.Data.Audit;
+using GptOssWorkbench.Data.Batches;
 
 /// <summary>The audit log as a spreadsheet file.</summary>
 public static class AuditCsv
@@ -12,14 +13,15 @@ public static class AuditCsv
     public static async Task WriteAsync(IAsyncEnumerable<AuditEntry> entries, Stream output, CancellationToken cancellationToken)
     {
         // Made for spreadsheets, and its cells hold text people typed (an email at a failed sign-in, a model name):
-        // a leading = + - @ tab or CR is escaped with a quote so a spreadsheet shows it instead of running it.
-        var options = new CsvWriterOptions { Injection = CsvInjection.Escape };
+        // formula-like text is quoted the same way as in the batch export, so a spreadsheet shows it instead of running it.
+        var options = new CsvWriterOptions { Injection = CsvInjection.None };
         await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
         csv.WriteHeader(Header);
         await foreach (var e in entries.WithCancellation(cancellationToken))
         {
             await csv.WriteRecordAsync(
-                [e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), e.Action, e.Actor, e.ActorId ?? "", e.RemoteAddress, e.Target, e.Details],
+                new[] { e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), e.Action, e.Actor, e.ActorId ?? "", e.RemoteAddress, e.Target, e.Details }
+                    .Select(SpreadsheetCells.Neutralise).ToArray(),
                 cancellationToken);
         }
         await csv.FlushAsync(cancellationToken);
