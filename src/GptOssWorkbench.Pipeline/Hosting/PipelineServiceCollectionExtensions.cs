@@ -28,6 +28,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<EngineHost>();
         services.AddSingleton<RemoteEngineClient>();
         services.AddSingleton<RemoteEngineGate>();
+        services.AddSingleton<RemoteConnectionTest>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunControl>();

@@ -30,6 +30,13 @@ public sealed class ReplayServer : IAsyncDisposable
         app = builder.Build();
         app.MapPost("/v1/{**endpoint}", HandleAsync);
         app.MapGet("/version", () => Results.Json(new { version = "0.11.0-replay" }));
+        app.MapGet("/v1/models", async (HttpContext context) =>
+        {
+            await Task.Delay(ModelsDelay, context.RequestAborted);
+            if (RequiredKey is not null && context.Request.Headers.Authorization != $"Bearer {RequiredKey}")
+                return Results.Json(new { error = "Unauthorized" }, statusCode: 401);
+            return Results.Json(new { @object = "list", data = scripts.Keys.Order().Select(id => new { id, @object = "model", owned_by = "replay" }) });
+        });
         app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
@@ -45,6 +52,12 @@ public sealed class ReplayServer : IAsyncDisposable
     /// <summary>Requests whose client went away before the script ended (cancel closes the request).</summary>
     public int Aborted => aborted;
     private int aborted;
+
+    /// <summary>How long GET /v1/models takes (a stalled server).</summary>
+    public TimeSpan ModelsDelay { get; set; }
+
+    /// <summary>When set, GET /v1/models wants this bearer key (answering vLLM's bare-string 401 otherwise).</summary>
+    public string? RequiredKey { get; set; }
 
     public void Script(string servedModel, Func<ReplayCall, Task> script) => scripts[servedModel] = script;
 
