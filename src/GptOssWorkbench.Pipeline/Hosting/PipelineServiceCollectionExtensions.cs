@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Pipeline.Workers;
@@ -25,6 +26,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RunUpdates>();
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<EngineHost>();
+        services.AddSingleton<RemoteEngineClient>();
+        services.AddSingleton<RemoteEngineGate>();
+        services.AddSingleton<RemoteConnectionTest>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunControl>();

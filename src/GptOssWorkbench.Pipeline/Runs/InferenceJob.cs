@@ -14,6 +14,7 @@ using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
 using Hangfire.Server;
@@ -32,9 +33,10 @@ using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 /// messages, stats and status are written in one transaction.</para>
 /// </summary>
 [AutomaticRetry(Attempts = 3)]
-public sealed class InferenceJob(
+public sealed partial class InferenceJob(
     IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
-    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
+    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger,
+    RemoteEngineClient remoteClient, RemoteEngineGate remoteGate)
 {
     private readonly PipelineOptions options = options.Value;
 
@@ -160,6 +162,11 @@ public sealed class InferenceJob(
 
     private async Task ExecuteAsync(Run run, CancellationToken stop, CancellationToken shutdown)
     {
+        if (catalog.FindRemote(run.Manifest.ModelName) is { } remote)
+        {
+            await ExecuteRemoteAsync(run, remote, stop, shutdown);
+            return;
+        }
         LoadedEngine engine;
         List<int> prompt;
         int replyOrder = -1;
@@ -200,23 +207,8 @@ public sealed class InferenceJob(
         var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
-        var lastFlush = Stopwatch.StartNew();
         var logprobs = manifest.Logprobs ? new List<StoredLogprob>() : null;
-        await foreach (var token in stream.Tokens.WithCancellation(CancellationToken.None))
-        {
-            StoredLogprob? logprob = null;
-            if (logprobs is not null && token.Logprob is { } chosen)
-            {
-                logprob = new StoredLogprob(token.TokenId, (float)chosen, [.. token.TopLogprobs.Select(t => new TopLogprob(t.Id, (float)t.Logprob))]);
-                logprobs.Add(logprob);
-            }
-            output.Feed(token.TokenId, logprob);
-            if (lastFlush.Elapsed >= options.OutputFlushInterval)
-            {
-                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
-                lastFlush.Restart();
-            }
-        }
+        await FeedAsync(run, stream.Tokens, output, logprobs, shutdown);
         var result = await stream.Completion;
         if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
         {
@@ -237,6 +229,27 @@ public sealed class InferenceJob(
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
         await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
+    }
+
+    /// <summary>Feeds every token of a stream (our engine's or a remote server's) into the run's output, flushing it now and then.</summary>
+    private async Task FeedAsync(Run run, IAsyncEnumerable<TokenEvent> tokens, RunOutput output, List<StoredLogprob>? logprobs, CancellationToken shutdown)
+    {
+        var lastFlush = Stopwatch.StartNew();
+        await foreach (var token in tokens.WithCancellation(CancellationToken.None))
+        {
+            StoredLogprob? logprob = null;
+            if (logprobs is not null && token.Logprob is { } chosen)
+            {
+                logprob = new StoredLogprob(token.TokenId, (float)chosen, [.. token.TopLogprobs.Select(t => new TopLogprob(t.Id, (float)t.Logprob))]);
+                logprobs.Add(logprob);
+            }
+            output.Feed(token.TokenId, logprob);
+            if (lastFlush.Elapsed >= options.OutputFlushInterval)
+            {
+                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
+                lastFlush.Restart();
+            }
+        }
     }
 
     /// <summary>
