@@ -5,6 +5,7 @@ using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
 using GptOssWorkbench.Web.Hosting;
 using GptOssWorkbench.Web.Jobs;
+using GptOssWorkbench.Web.Observability;
 using GptOssWorkbench.Web.Status;
 
 var builder = WebApplication.CreateBuilder(WorkbenchPaths.CreateWebApplicationOptions(args));
@@ -16,6 +17,7 @@ builder.AddWorkbenchApi();
 builder.AddWorkbenchJobs();
 builder.AddWorkbenchEngineStatus();
 builder.AddWorkbenchHealthChecks();
+builder.AddWorkbenchObservability();
 builder.AddWorkbenchUi();
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ await app.BootstrapWorkbenchAccountsAsync();
 
 app.UseWorkbenchUi();
 app.MapWorkbenchHealthChecks();
+app.MapWorkbenchMetrics();
 app.MapWorkbenchAccounts();
 app.MapWorkbenchApi();
 app.MapWorkbenchJobsDashboard(WorkbenchPolicies.Admin);

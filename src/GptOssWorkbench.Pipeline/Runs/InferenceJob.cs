@@ -14,6 +14,7 @@ using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Observability;
 using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
 using Hangfire.Server;
@@ -34,7 +35,8 @@ using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 [AutomaticRetry(Attempts = 3)]
 public sealed class InferenceJob(
     IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
-    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
+    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger,
+    WorkbenchMetrics metrics)
 {
     private readonly PipelineOptions options = options.Value;
 
@@ -197,7 +199,10 @@ public sealed class InferenceJob(
             Logprobs = manifest.Logprobs,
             TopLogprobs = manifest.Logprobs ? manifest.TopLogprobs : 0,
         };
+        var submittedAt = clock.GetUtcNow().UtcDateTime;
         var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
+        var modelTag = new KeyValuePair<string, object?>("model", manifest.ModelName);
+        var sinceLastToken = (Stopwatch?)null;
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
         var lastFlush = Stopwatch.StartNew();
@@ -211,6 +216,12 @@ public sealed class InferenceJob(
                 logprobs.Add(logprob);
             }
             output.Feed(token.TokenId, logprob);
+            if (sinceLastToken is null) sinceLastToken = Stopwatch.StartNew();
+            else
+            {
+                metrics.InterTokenLatency.Record(sinceLastToken.Elapsed.TotalSeconds, modelTag);
+                sinceLastToken.Restart();
+            }
             if (lastFlush.Elapsed >= options.OutputFlushInterval)
             {
                 await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
@@ -236,6 +247,7 @@ public sealed class InferenceJob(
         run.ReasoningTokens = output.ReasoningTokens;
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
+        RecordMetrics(run, output.Snapshot(), result, outcome, submittedAt);
         await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
     }
 
@@ -271,6 +283,25 @@ public sealed class InferenceJob(
             // Typically the same broken database that failed the job. The run stays Running for an operator to see.
             logger.LogError(e, "Run {RunId}: could not end it after its job's last attempt failed", runId);
         }
+    }
+
+    /// <summary>What this run adds to the metrics and its trace; recorded here, by the process that ran it.</summary>
+    private void RecordMetrics(Run run, IReadOnlyList<Message> messages, GenerationResult result, Outcome outcome, DateTime submittedAt)
+    {
+        var model = new KeyValuePair<string, object?>("model", run.Manifest.ModelName);
+        var counted = 0;
+        foreach (var channel in messages.GroupBy(m => m.Channel ?? "none"))
+        {
+            var tokens = channel.Sum(m => m.TokenCount);
+            counted += tokens;
+            metrics.TokensGenerated.Add(tokens, model, new("channel", channel.Key));
+        }
+        // Tokens that ended in no message (an unfinished header at the length limit) still were generated.
+        if (result.Tokens.Count > counted) metrics.TokensGenerated.Add(result.Tokens.Count - counted, model, new("channel", "none"));
+        metrics.RunsFinished.Add(1, model, new("status", outcome.Status.ToString().ToLowerInvariant()));
+        if (result.TimeToFirstToken is { } firstToken) metrics.TimeToFirstToken.Record(firstToken.TotalSeconds, model);
+        if (result.TokensPerSecond > 0) metrics.DecodeRate.Record(result.TokensPerSecond, model);
+        WorkbenchTracing.RecordRunPhases(run.Id, run.Manifest.ModelName, run.QueuedAt ?? run.CreatedAt, run.StartedAt ?? submittedAt, submittedAt, result);
     }
 
     private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);
