@@ -6,6 +6,7 @@ using GptOssWorkbench.Web.Database;
 using GptOssWorkbench.Web.Health;
 using GptOssWorkbench.Web.Hosting;
 using GptOssWorkbench.Web.Jobs;
+using GptOssWorkbench.Web.Observability;
 using GptOssWorkbench.Web.Status;
 
 try
@@ -22,6 +23,7 @@ try
     builder.AddWorkbenchJobs();
     builder.AddWorkbenchEngineStatus();
     builder.AddWorkbenchHealthChecks();
+    builder.AddWorkbenchObservability();
     builder.AddWorkbenchUi();
 
     var app = builder.Build();
@@ -36,6 +38,7 @@ try
     app.UseWorkbenchBadRequestErrors();
     app.UseWorkbenchUi();
     app.MapWorkbenchHealthChecks();
+    app.MapWorkbenchMetrics();
     app.MapWorkbenchAccounts();
     app.MapWorkbenchAudit();
     app.MapWorkbenchApi();

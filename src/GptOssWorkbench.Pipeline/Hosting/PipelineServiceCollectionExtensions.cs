@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Observability;
 using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
@@ -29,6 +30,10 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RemoteEngineClient>();
         services.AddSingleton<RemoteEngineGate>();
         services.AddSingleton<RemoteConnectionTest>();
+        services.AddMetrics();
+        services.AddSingleton<WorkbenchMetrics>();
+        // Hangfire's filters are process-wide: every process that enqueues or runs jobs carries the run's trace along.
+        TraceContextJobFilter.Register();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunControl>();

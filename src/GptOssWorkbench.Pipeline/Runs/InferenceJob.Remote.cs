@@ -66,7 +66,7 @@ public sealed partial class InferenceJob
             {
                 using var slot = await remoteGate.EnterAsync(engine, stop);
                 var generation = remoteClient.Submit(engine, request, stop);
-                await FeedAsync(run, generation.Tokens, output, logprobs, shutdown);
+                await FeedAsync(run, generation.Tokens, output, logprobs, new("model", manifest.ModelName), shutdown);
                 result = await generation.Completion;
                 published = generation.Published;
             }
@@ -78,6 +78,11 @@ public sealed partial class InferenceJob
             if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
                 throw new OperationCanceledException(shutdown); // the process is stopping: the retry/recovery redoes the run
 
+            if (result.Finish == GenerationFinish.Error)
+            {
+                metrics.RemoteEngineErrors.Add(1, new("engine", engine.Name), new("model", manifest.ModelName),
+                    new("kind", result.Retryable ? "retryable" : "final"));
+            }
             if (result is { Finish: GenerationFinish.Error, Retryable: true } && attempt <= engine.MaxRetries)
             {
                 var delay = result.RetryAfter ?? engine.RetryDelay * Math.Pow(2, attempt - 1);

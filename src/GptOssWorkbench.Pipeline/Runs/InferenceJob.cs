@@ -14,6 +14,7 @@ using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Observability;
 using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
@@ -36,7 +37,7 @@ using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 public sealed partial class InferenceJob(
     IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
     RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger,
-    RemoteEngineClient remoteClient, RemoteEngineGate remoteGate)
+    RemoteEngineClient remoteClient, RemoteEngineGate remoteGate, WorkbenchMetrics metrics)
 {
     private readonly PipelineOptions options = options.Value;
 
@@ -204,11 +205,13 @@ public sealed partial class InferenceJob(
             Logprobs = manifest.Logprobs,
             TopLogprobs = manifest.Logprobs ? manifest.TopLogprobs : 0,
         };
+        var submittedAt = clock.GetUtcNow().UtcDateTime;
         var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
+        var modelTag = new KeyValuePair<string, object?>("model", manifest.ModelName);
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
         var logprobs = manifest.Logprobs ? new List<StoredLogprob>() : null;
-        await FeedAsync(run, stream.Tokens, output, logprobs, shutdown);
+        await FeedAsync(run, stream.Tokens, output, logprobs, modelTag, shutdown);
         var result = await stream.Completion;
         if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
         {
@@ -228,13 +231,16 @@ public sealed partial class InferenceJob(
         run.ReasoningTokens = output.ReasoningTokens;
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
+        RecordMetrics(run, output.Snapshot(), result, outcome, submittedAt);
         await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
     }
 
     /// <summary>Feeds every token of a stream (our engine's or a remote server's) into the run's output, flushing it now and then.</summary>
-    private async Task FeedAsync(Run run, IAsyncEnumerable<TokenEvent> tokens, RunOutput output, List<StoredLogprob>? logprobs, CancellationToken shutdown)
+    private async Task FeedAsync(Run run, IAsyncEnumerable<TokenEvent> tokens, RunOutput output, List<StoredLogprob>? logprobs,
+        KeyValuePair<string, object?> modelTag, CancellationToken shutdown)
     {
         var lastFlush = Stopwatch.StartNew();
+        var sinceLastToken = (Stopwatch?)null;
         await foreach (var token in tokens.WithCancellation(CancellationToken.None))
         {
             StoredLogprob? logprob = null;
@@ -244,6 +250,12 @@ public sealed partial class InferenceJob(
                 logprobs.Add(logprob);
             }
             output.Feed(token.TokenId, logprob);
+            if (sinceLastToken is null) sinceLastToken = Stopwatch.StartNew();
+            else
+            {
+                metrics.InterTokenLatency.Record(sinceLastToken.Elapsed.TotalSeconds, modelTag);
+                sinceLastToken.Restart();
+            }
             if (lastFlush.Elapsed >= options.OutputFlushInterval)
             {
                 await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
@@ -284,6 +296,25 @@ public sealed partial class InferenceJob(
             // Typically the same broken database that failed the job. The run stays Running for an operator to see.
             logger.LogError(e, "Run {RunId}: could not end it after its job's last attempt failed", runId);
         }
+    }
+
+    /// <summary>What this run adds to the metrics and its trace; recorded here, by the process that ran it.</summary>
+    private void RecordMetrics(Run run, IReadOnlyList<Message> messages, GenerationResult result, Outcome outcome, DateTime submittedAt)
+    {
+        var model = new KeyValuePair<string, object?>("model", run.Manifest.ModelName);
+        var counted = 0;
+        foreach (var channel in messages.GroupBy(m => m.Channel ?? "none"))
+        {
+            var tokens = channel.Sum(m => m.TokenCount);
+            counted += tokens;
+            metrics.TokensGenerated.Add(tokens, model, new("channel", channel.Key));
+        }
+        // Tokens that ended in no message (an unfinished header at the length limit) still were generated.
+        if (result.Tokens.Count > counted) metrics.TokensGenerated.Add(result.Tokens.Count - counted, model, new("channel", "none"));
+        metrics.RunsFinished.Add(1, model, new("status", outcome.Status.ToString().ToLowerInvariant()));
+        if (result.TimeToFirstToken is { } firstToken) metrics.TimeToFirstToken.Record(firstToken.TotalSeconds, model);
+        if (result.TokensPerSecond > 0) metrics.DecodeRate.Record(result.TokensPerSecond, model);
+        WorkbenchTracing.RecordRunPhases(run.Id, run.Manifest.ModelName, run.QueuedAt ?? run.CreatedAt, run.StartedAt ?? submittedAt, submittedAt, result);
     }
 
     private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);

@@ -19,6 +19,8 @@ using Microsoft.Extensions.DependencyInjection;
 /// A second workbench as the remote engine: its own OpenAI-compatible /v1 API (real Kestrel on loopback, real job
 /// pipeline, the tiny model) serves the first workbench's "remote" model, in chat mode.
 /// </summary>
+// Alone: two hosts run jobs at once here (see IsolatedHostsCollection).
+[Collection(GptOssWorkbench.Web.Tests.Jobs.IsolatedHostsCollection.Name)]
 public sealed class WorkbenchAsRemoteEngineTests : IAsyncLifetime
 {
     private const string ApiKey = "remote-engine-key-5b8e1f0c9a7d4e3b2a1f0e9d8c7b6a5f";
