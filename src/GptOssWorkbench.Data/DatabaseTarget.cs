@@ -35,9 +35,22 @@ public sealed record DatabaseTarget(DatabaseProvider Provider, string Connection
 
         var builder = string.IsNullOrWhiteSpace(options.ConnectionString)
             ? new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, options.SqliteFileName) }
-            : new SqliteConnectionStringBuilder(options.ConnectionString);
+            : ParseSqlite(options.ConnectionString);
         builder.DataSource = Path.GetFullPath(builder.DataSource, baseDirectory ?? Directory.GetCurrentDirectory());
         return new DatabaseTarget(DatabaseProvider.Sqlite, SqliteConnectionString(builder), builder.DataSource);
+    }
+
+    private static SqliteConnectionStringBuilder ParseSqlite(string connectionString)
+    {
+        try
+        {
+            return new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // The driver's own message ("Keyword not supported: 'x'") does not say which setting to fix.
+            throw new InvalidOperationException($"Database:ConnectionString is not a valid SQLite connection string: {e.Message}", e);
+        }
     }
 
     private static string SqliteConnectionString(SqliteConnectionStringBuilder builder)

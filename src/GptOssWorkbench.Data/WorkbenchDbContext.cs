@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Data;
 
+using GptOssWorkbench.Data.Audit;
 using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Models;
@@ -31,6 +32,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -60,14 +62,24 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        RefuseAuditEdits();
         StampRuns();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        RefuseAuditEdits();
         StampRuns();
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>The audit log is append-only: a record that could be edited from the app would prove nothing.</summary>
+    private void RefuseAuditEdits()
+    {
+        ChangeTracker.DetectChanges();
+        if (ChangeTracker.Entries<AuditEntry>().Any(e => e.State is EntityState.Modified or EntityState.Deleted))
+            throw new InvalidOperationException("The audit log is append-only: its entries cannot be changed or deleted.");
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ var settings = WorkerSettings.Read(builder.Configuration);
 builder.Services.AddDbContextFactory<WorkbenchDbContext>(options => WorkbenchDatabase.Configure(options, settings.Database));
 builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: false, RecoversRuns: false));
 builder.Services.AddWorkerHeartbeat();
+builder.AddWorkerTelemetry();
 builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= Path.Combine(settings.DataDirectory, "models"));
 
 var storageOptions = new PostgreSqlStorageOptions

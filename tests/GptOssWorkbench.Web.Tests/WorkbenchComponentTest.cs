@@ -2,6 +2,7 @@ namespace GptOssWorkbench.Web.Tests;
 
 using Bunit;
 using Bunit.TestDoubles;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
 /// <summary>Shared bUnit base: MudBlazor services, and JS calls answered with defaults unless a test sets them up.</summary>
@@ -14,6 +15,12 @@ public abstract class WorkbenchComponentTest : BunitContext, IAsyncLifetime
         DefaultWaitTimeout = TimeSpan.FromSeconds(30);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // Pages that change things record them in the audit log; it writes through whatever database factory the
+        // test registers (resolved only when a component asks for it).
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddHttpContextAccessor();
+        Services.AddSingleton<GptOssWorkbench.Web.Audit.AuditLog>();
+        Services.AddScoped<GptOssWorkbench.Web.Audit.CurrentAudit>();
         // The layout shows the signed-in user; tests start anonymous and may call Authorization.SetAuthorized(...).
         Authorization = AddAuthorization();
     }

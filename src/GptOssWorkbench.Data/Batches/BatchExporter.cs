@@ -101,15 +101,22 @@ public static class BatchExporter
         await output.FlushAsync(cancellationToken);
     }
 
-    public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default)
+    /// <param name="target">
+    /// <see cref="CsvTarget.Exact"/> gives every cell back byte for byte (for programs); <see cref="CsvTarget.Spreadsheet"/>
+    /// neutralises text cells a spreadsheet would run as a formula (see <see cref="SpreadsheetCells"/>).
+    /// </param>
+    public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
+        CsvTarget target = CsvTarget.Exact)
     {
-        // No formula-injection rewriting: the export is data, and a prompt must come back byte for byte.
+        // The library's own injection rewriting is off: it would also rewrite plain numbers like "-3" (see SpreadsheetCells).
         var options = new CsvWriterOptions { Injection = CsvInjection.None };
         await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
         csv.WriteHeader(ColumnNames.ToArray());
         await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
         {
-            var fields = Columns.Select(c => CsvText(c, c.Value(row))).ToArray();
+            var fields = Columns.Select(c => c.Value(row) is string text && target == CsvTarget.Spreadsheet
+                ? SpreadsheetCells.Neutralise(text)
+                : CsvText(c, c.Value(row))).ToArray();
             await csv.WriteRecordAsync(fields, cancellationToken);
         }
         await csv.FlushAsync(cancellationToken);

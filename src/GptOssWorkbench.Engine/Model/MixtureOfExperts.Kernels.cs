@@ -46,15 +46,28 @@ internal sealed partial class MixtureOfExperts
         var activation = Alloc((long)assignments * inner);
         var activationRow = Alloc(inner);
         var down = Alloc((long)assignments * hidden);
+        var quantizedIn = int8Experts ? (byte*)NativeMemory.AlignedAlloc((nuint)(assignments * Int8Activations.RowBytes(hidden)), 64) : null;
+        var quantizedActivation = int8Experts ? (byte*)NativeMemory.AlignedAlloc((nuint)(assignments * Int8Activations.RowBytes(inner)), 64) : null;
         try
         {
-            for (int a = 0; a < assignments; a++) EvenOddInput.Prepare(x + order[a] / k * (long)hidden, 1, hidden, rowsIn + (long)a * hidden);
             var gateUpBiases = (float*)TensorMemory.Pointer(gateUpBias, "gate_up bias");
             var downBiases = (float*)TensorMemory.Pointer(downBias, "down bias");
-            Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
-                (byte*)TensorMemory.Pointer(gateUpPacked!.Blocks, e.Expert, "gate_up blocks"), (byte*)TensorMemory.Pointer(gateUpPacked.Scales, e.Expert, "gate_up scales"),
-                rowsIn + (long)e.First * hidden, e.Count, null, gateUp + (long)e.First * 2 * inner)).ToArray(),
-                2 * inner, hidden, kernelPath, kernelThreads);
+            if (int8Experts)
+            {
+                for (int a = 0; a < assignments; a++) Int8Activations.Quantize(x + order[a] / k * (long)hidden, 1, hidden, quantizedIn + a * Int8Activations.RowBytes(hidden));
+                Mxfp4Int8Matmul.MultiplyQuantized(experts.Select(e => new Mxfp4Int8Product(
+                    (byte*)TensorMemory.Pointer(gateUpPacked!.Blocks, e.Expert, "gate_up blocks"), (byte*)TensorMemory.Pointer(gateUpPacked.Scales, e.Expert, "gate_up scales"),
+                    quantizedIn + e.First * Int8Activations.RowBytes(hidden), e.Count, null, gateUp + (long)e.First * 2 * inner)).ToArray(),
+                    2 * inner, hidden, kernelThreads);
+            }
+            else
+            {
+                for (int a = 0; a < assignments; a++) EvenOddInput.Prepare(x + order[a] / k * (long)hidden, 1, hidden, rowsIn + (long)a * hidden);
+                Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
+                    (byte*)TensorMemory.Pointer(gateUpPacked!.Blocks, e.Expert, "gate_up blocks"), (byte*)TensorMemory.Pointer(gateUpPacked.Scales, e.Expert, "gate_up scales"),
+                    rowsIn + (long)e.First * hidden, e.Count, null, gateUp + (long)e.First * 2 * inner)).ToArray(),
+                    2 * inner, hidden, kernelPath, kernelThreads);
+            }
 
             float limit = (float)config.SwigluLimit, alpha = (float)config.SwigluAlpha;
             for (int a = 0; a < assignments; a++)
@@ -68,13 +81,24 @@ internal sealed partial class MixtureOfExperts
                     float up = Math.Clamp(RoundToBf16(h[2 * j + 1]) + bias[2 * j + 1], -limit, limit);
                     activationRow[j] = RoundToBf16(gate / (1f + MathF.Exp(-alpha * gate)) * (up + 1f));
                 }
-                EvenOddInput.Prepare(activationRow, 1, inner, activation + (long)a * inner);
+                if (int8Experts) Int8Activations.Quantize(activationRow, 1, inner, quantizedActivation + a * Int8Activations.RowBytes(inner));
+                else EvenOddInput.Prepare(activationRow, 1, inner, activation + (long)a * inner);
             }
 
-            Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
-                (byte*)TensorMemory.Pointer(downPacked!.Blocks, e.Expert, "down blocks"), (byte*)TensorMemory.Pointer(downPacked.Scales, e.Expert, "down scales"),
-                activation + (long)e.First * inner, e.Count, null, down + (long)e.First * hidden)).ToArray(),
-                hidden, inner, kernelPath, kernelThreads);
+            if (int8Experts)
+            {
+                Mxfp4Int8Matmul.MultiplyQuantized(experts.Select(e => new Mxfp4Int8Product(
+                    (byte*)TensorMemory.Pointer(downPacked!.Blocks, e.Expert, "down blocks"), (byte*)TensorMemory.Pointer(downPacked.Scales, e.Expert, "down scales"),
+                    quantizedActivation + e.First * Int8Activations.RowBytes(inner), e.Count, null, down + (long)e.First * hidden)).ToArray(),
+                    hidden, inner, kernelThreads);
+            }
+            else
+            {
+                Mxfp4Matmul.MultiplyPrepared(experts.Select(e => new Mxfp4Product(
+                    (byte*)TensorMemory.Pointer(downPacked!.Blocks, e.Expert, "down blocks"), (byte*)TensorMemory.Pointer(downPacked.Scales, e.Expert, "down scales"),
+                    activation + (long)e.First * inner, e.Count, null, down + (long)e.First * hidden)).ToArray(),
+                    hidden, inner, kernelPath, kernelThreads);
+            }
 
             // The down bias is inside each expert's output, so the routing weight scales it too.
             for (int i = 0; i < assignments; i++)
@@ -100,6 +124,8 @@ internal sealed partial class MixtureOfExperts
             NativeMemory.AlignedFree(activation);
             NativeMemory.AlignedFree(activationRow);
             NativeMemory.AlignedFree(down);
+            NativeMemory.AlignedFree(quantizedIn);
+            NativeMemory.AlignedFree(quantizedActivation);
         }
     }
 

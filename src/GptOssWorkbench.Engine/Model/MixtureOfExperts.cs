@@ -27,6 +27,7 @@ internal sealed partial class MixtureOfExperts : IDisposable
     private readonly int kernelRows; // steps whose experts all have at most this many rows run ForwardOnKernels; 0 = never
     private readonly KernelPath kernelPath;
     private readonly int kernelThreads;
+    private readonly bool int8Experts; // the kernel path multiplies int8-quantized activations (Mxfp4Int8Matmul)
 
     public MixtureOfExperts(ModelConfig config, LayerWeights layer, ScalarType computeType, Device device, IExpertMatmul expertMatmul)
     {
@@ -65,6 +66,8 @@ internal sealed partial class MixtureOfExperts : IDisposable
             FusedExpertMatmul fused when kernelFits => (int.MaxValue, fused.Path, fused.Threads),
             _ => (0, KernelPath.Auto, 0),
         };
+        // Only an adaptive matmul that opts in takes the integer kernel (see AdaptiveExpertMatmul.Int8Activations).
+        int8Experts = kernelRows > 0 && expertMatmul is AdaptiveExpertMatmul { Int8Activations: true } && Mxfp4Int8Matmul.IsAccelerated;
     }
 
     /// <summary>t: [T, H] fp32 normalised activations; returns [T, H] fp32.</summary>

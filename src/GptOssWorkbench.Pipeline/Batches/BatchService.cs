@@ -1,5 +1,7 @@
 namespace GptOssWorkbench.Pipeline.Batches;
 
+using GptOssWorkbench.Pipeline.Models;
+
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Runs;
@@ -11,7 +13,7 @@ using Microsoft.EntityFrameworkCore;
 /// enqueued), progress, pause/resume/cancel, retry of failed items, export.
 /// </summary>
 public sealed class BatchService(
-    IDbContextFactory<WorkbenchDbContext> dbFactory, RunLauncher launcher, RunCancellations cancellations, TimeProvider clock)
+    IDbContextFactory<WorkbenchDbContext> dbFactory, RunLauncher launcher, RunCancellations cancellations, TimeProvider clock, ModelCatalog catalog)
 {
     public BatchImportLimits Limits { get; init; } = new();
 
@@ -25,7 +27,8 @@ public sealed class BatchService(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var models = await db.RegisteredModels.AsNoTracking().ToDictionaryAsync(m => m.Name, cancellationToken);
+        // The catalog, not the table: remote models (Models:Remote) live in configuration only and mix with local ones.
+        var models = (await catalog.ListAsync(cancellationToken)).ToDictionary(m => m.Name);
         var unknown = request.Matrix.Models.FirstOrDefault(m => !models.ContainsKey(m));
         if (unknown is not null)
             throw new BatchImportException(fileName, null, "matrix", $"model '{unknown}' is not registered");
@@ -208,11 +211,15 @@ public sealed class BatchService(
             id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)));
     }
 
-    /// <summary>The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row.</summary>
-    public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row; for a spreadsheet, text that would
+    /// run as a formula is neutralised (JSONL and <see cref="CsvTarget.Exact"/> stay byte for byte).
+    /// </summary>
+    public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default,
+        CsvTarget target = CsvTarget.Exact)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken);
+        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target);
     }
 
     private static async Task<BatchJob> FindAsync(WorkbenchDbContext db, long batchId, CancellationToken cancellationToken) =>

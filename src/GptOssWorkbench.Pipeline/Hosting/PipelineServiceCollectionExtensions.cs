@@ -3,6 +3,8 @@ namespace GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Observability;
+using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Pipeline.Workers;
@@ -25,6 +27,13 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RunUpdates>();
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<EngineHost>();
+        services.AddSingleton<RemoteEngineClient>();
+        services.AddSingleton<RemoteEngineGate>();
+        services.AddSingleton<RemoteConnectionTest>();
+        services.AddMetrics();
+        services.AddSingleton<WorkbenchMetrics>();
+        // Hangfire's filters are process-wide: every process that enqueues or runs jobs carries the run's trace along.
+        TraceContextJobFilter.Register();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunControl>();

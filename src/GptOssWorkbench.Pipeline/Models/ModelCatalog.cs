@@ -5,6 +5,7 @@ using GptOssWorkbench.Data.Models;
 using GptOssWorkbench.Engine.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Remote;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,11 +27,25 @@ public sealed class ModelCatalog(
         var registered = await db.RegisteredModels.AsNoTracking().OrderBy(m => m.Name).ToListAsync(cancellationToken);
         var loaded = engines.LoadedModelNames.ToHashSet();
         var configured = options.Folders.ToDictionary(f => f.Name, f => f.Path);
-        return registered.Select(m => new CatalogModel(
+        var remote = options.Remote.Where(r => !string.IsNullOrWhiteSpace(r.Name)).ToList();
+        return registered.Where(m => !remote.Any(r => r.Name == m.Name)).Select(m => new CatalogModel(
                 m.Name, configured.GetValueOrDefault(m.Name) ?? m.FolderPath, m.Layout, m.WeightsFingerprint, m.IsDemo,
                 m.IsDemo ? DemoModel.Description : $"{m.Layout} checkpoint in {m.FolderPath}",
                 m.Defaults, configured.ContainsKey(m.Name), loaded.Contains(m.Name)))
+            .Concat(remote.Select(Describe))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>The remote server configured under <paramref name="name"/> (Models:Remote), or null for a local model.</summary>
+    public RemoteEngineOptions? FindRemote(string name) => options.Remote.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>A remote model as the pickers and the Models page show it: its address without secrets, never its key.</summary>
+    private static CatalogModel Describe(RemoteEngineOptions remote)
+    {
+        var kind = RemoteEngineKinds.TryName(remote.Kind);
+        return new CatalogModel(remote.Name, remote.SafeBaseUrl, $"remote {kind}", null, IsDemo: false,
+            $"{kind} server at {remote.SafeBaseUrl}, serving '{remote.Model}'", new ModelDefaults(), FromConfiguration: true, IsLoaded: false, RemoteKind: kind);
     }
 
     public async Task<CatalogModel?> FindAsync(string name, CancellationToken cancellationToken = default) =>
@@ -84,6 +99,8 @@ public sealed class ModelCatalog(
     {
         if (options.Folders.Any(f => f.Name == name))
             throw new InvalidOperationException($"Model '{name}' comes from configuration (Models:Folders); remove it there.");
+        if (options.Remote.Any(f => f.Name == name))
+            throw new InvalidOperationException($"Model '{name}' comes from configuration (Models:Remote); remove it there.");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await db.RegisteredModels.Where(m => m.Name == name).ExecuteDeleteAsync(cancellationToken);
         engines.Unload(name);

@@ -7,6 +7,9 @@ public sealed class ModelsOptions
 
     public List<ModelFolderOptions> Folders { get; set; } = [];
 
+    /// <summary>Remote OpenAI-compatible servers (vLLM, SGLang, Ollama, llama.cpp, …) listed as models: Models:Remote:N:Name/BaseUrl/ApiKey/Model/Kind/MaxConcurrency.</summary>
+    public List<Remote.RemoteEngineOptions> Remote { get; set; } = [];
+
     /// <summary>
     /// Where the random-weight demo model is written when no model is configured. Hosts default it to
     /// models/ under their data folder.

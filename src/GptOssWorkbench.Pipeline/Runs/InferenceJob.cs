@@ -14,6 +14,8 @@ using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Observability;
+using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
 using Hangfire.Server;
@@ -32,9 +34,10 @@ using StoredLogprob = GptOssWorkbench.Data.Runs.TokenLogprob;
 /// messages, stats and status are written in one transaction.</para>
 /// </summary>
 [AutomaticRetry(Attempts = 3)]
-public sealed class InferenceJob(
+public sealed partial class InferenceJob(
     IDbContextFactory<WorkbenchDbContext> dbFactory, EngineHost engines, ModelCatalog catalog, RunUpdates updates,
-    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger)
+    RunCancellations cancellations, PipelineRole role, IOptions<PipelineOptions> options, TimeProvider clock, ILogger<InferenceJob> logger,
+    RemoteEngineClient remoteClient, RemoteEngineGate remoteGate, WorkbenchMetrics metrics)
 {
     private readonly PipelineOptions options = options.Value;
 
@@ -160,6 +163,11 @@ public sealed class InferenceJob(
 
     private async Task ExecuteAsync(Run run, CancellationToken stop, CancellationToken shutdown)
     {
+        if (catalog.FindRemote(run.Manifest.ModelName) is { } remote)
+        {
+            await ExecuteRemoteAsync(run, remote, stop, shutdown);
+            return;
+        }
         LoadedEngine engine;
         List<int> prompt;
         int replyOrder = -1;
@@ -197,26 +205,13 @@ public sealed class InferenceJob(
             Logprobs = manifest.Logprobs,
             TopLogprobs = manifest.Logprobs ? manifest.TopLogprobs : 0,
         };
+        var submittedAt = clock.GetUtcNow().UtcDateTime;
         var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
+        var modelTag = new KeyValuePair<string, object?>("model", manifest.ModelName);
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
-        var lastFlush = Stopwatch.StartNew();
         var logprobs = manifest.Logprobs ? new List<StoredLogprob>() : null;
-        await foreach (var token in stream.Tokens.WithCancellation(CancellationToken.None))
-        {
-            StoredLogprob? logprob = null;
-            if (logprobs is not null && token.Logprob is { } chosen)
-            {
-                logprob = new StoredLogprob(token.TokenId, (float)chosen, [.. token.TopLogprobs.Select(t => new TopLogprob(t.Id, (float)t.Logprob))]);
-                logprobs.Add(logprob);
-            }
-            output.Feed(token.TokenId, logprob);
-            if (lastFlush.Elapsed >= options.OutputFlushInterval)
-            {
-                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
-                lastFlush.Restart();
-            }
-        }
+        await FeedAsync(run, stream.Tokens, output, logprobs, modelTag, shutdown);
         var result = await stream.Completion;
         if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
         {
@@ -236,7 +231,37 @@ public sealed class InferenceJob(
         run.ReasoningTokens = output.ReasoningTokens;
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;
+        RecordMetrics(run, output.Snapshot(), result, outcome, submittedAt);
         await FinishAsync(run, output.Snapshot(), output.Warnings, logprobs, outcome, shutdown);
+    }
+
+    /// <summary>Feeds every token of a stream (our engine's or a remote server's) into the run's output, flushing it now and then.</summary>
+    private async Task FeedAsync(Run run, IAsyncEnumerable<TokenEvent> tokens, RunOutput output, List<StoredLogprob>? logprobs,
+        KeyValuePair<string, object?> modelTag, CancellationToken shutdown)
+    {
+        var lastFlush = Stopwatch.StartNew();
+        var sinceLastToken = (Stopwatch?)null;
+        await foreach (var token in tokens.WithCancellation(CancellationToken.None))
+        {
+            StoredLogprob? logprob = null;
+            if (logprobs is not null && token.Logprob is { } chosen)
+            {
+                logprob = new StoredLogprob(token.TokenId, (float)chosen, [.. token.TopLogprobs.Select(t => new TopLogprob(t.Id, (float)t.Logprob))]);
+                logprobs.Add(logprob);
+            }
+            output.Feed(token.TokenId, logprob);
+            if (sinceLastToken is null) sinceLastToken = Stopwatch.StartNew();
+            else
+            {
+                metrics.InterTokenLatency.Record(sinceLastToken.Elapsed.TotalSeconds, modelTag);
+                sinceLastToken.Restart();
+            }
+            if (lastFlush.Elapsed >= options.OutputFlushInterval)
+            {
+                await FlushPartialAsync(run.Id, output.Snapshot(), output.TokenCount, shutdown);
+                lastFlush.Restart();
+            }
+        }
     }
 
     /// <summary>
@@ -271,6 +296,25 @@ public sealed class InferenceJob(
             // Typically the same broken database that failed the job. The run stays Running for an operator to see.
             logger.LogError(e, "Run {RunId}: could not end it after its job's last attempt failed", runId);
         }
+    }
+
+    /// <summary>What this run adds to the metrics and its trace; recorded here, by the process that ran it.</summary>
+    private void RecordMetrics(Run run, IReadOnlyList<Message> messages, GenerationResult result, Outcome outcome, DateTime submittedAt)
+    {
+        var model = new KeyValuePair<string, object?>("model", run.Manifest.ModelName);
+        var counted = 0;
+        foreach (var channel in messages.GroupBy(m => m.Channel ?? "none"))
+        {
+            var tokens = channel.Sum(m => m.TokenCount);
+            counted += tokens;
+            metrics.TokensGenerated.Add(tokens, model, new("channel", channel.Key));
+        }
+        // Tokens that ended in no message (an unfinished header at the length limit) still were generated.
+        if (result.Tokens.Count > counted) metrics.TokensGenerated.Add(result.Tokens.Count - counted, model, new("channel", "none"));
+        metrics.RunsFinished.Add(1, model, new("status", outcome.Status.ToString().ToLowerInvariant()));
+        if (result.TimeToFirstToken is { } firstToken) metrics.TimeToFirstToken.Record(firstToken.TotalSeconds, model);
+        if (result.TokensPerSecond > 0) metrics.DecodeRate.Record(result.TokensPerSecond, model);
+        WorkbenchTracing.RecordRunPhases(run.Id, run.Manifest.ModelName, run.QueuedAt ?? run.CreatedAt, run.StartedAt ?? submittedAt, submittedAt, result);
     }
 
     private static Outcome Failed(string error) => new(RunStatus.Failed, "error", error);

@@ -115,12 +115,14 @@ public static class AccountsExtensions
 
     public static void MapWorkbenchAccounts(this WebApplication app)
     {
-        app.MapPost("/account/signout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<User> signIn) =>
+        app.MapPost("/account/signout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<User> signIn, Audit.CurrentAudit audit) =>
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
                 return Results.BadRequest("The sign-out form is missing its antiforgery token; reload the page and try again.");
             }
+            if (context.User.Identity?.IsAuthenticated == true)
+                await audit.RecordAsync(Data.Audit.AuditActions.SignedOut, $"user:{context.User.FindFirstValue(ClaimTypes.NameIdentifier)}", "signed out");
             await signIn.SignOutAsync();
             return Results.LocalRedirect(AccountBootstrap.SignInPath);
         }).AllowAnonymous().DisableAntiforgery();

@@ -17,6 +17,12 @@ public sealed class ApiRequestException(string message, string param) : Exceptio
 /// <summary>A /v1/chat/completions body, read field by field so every error names its parameter.</summary>
 public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<PromptMessage> Messages, RunSettings Settings, bool Stream, bool IncludeUsage)
 {
+    /// <summary>More messages than any real conversation has: a body that holds more is refused before it is rendered.</summary>
+    public const int MaxMessages = 2048;
+
+    /// <summary>OpenAI's own limit on function tools per request.</summary>
+    public const int MaxTools = 128;
+
     public static ChatCompletionRequest Parse(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new ApiRequestException("The request body must be a JSON object.", "body");
@@ -69,6 +75,8 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
     {
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             throw new ApiRequestException("'messages' must be a non-empty array.", "messages");
+        if (messages.GetArrayLength() > MaxMessages)
+            throw new ApiRequestException($"'messages' has {messages.GetArrayLength()} messages; at most {MaxMessages} are accepted.", "messages");
         var result = new List<PromptMessage>();
         var callNames = new Dictionary<string, string>(); // tool_call_id -> function name, from earlier assistant messages
         var index = 0;
@@ -78,6 +86,8 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             if (message.ValueKind != JsonValueKind.Object) throw new ApiRequestException("Each message must be an object.", param);
             var role = message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
             var content = Content(message, param);
+            if (message.TryGetProperty("tool_calls", out var anyCalls) && anyCalls.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+                throw new ApiRequestException("tool_calls must be an array.", $"{param}.tool_calls");
             if (role == "assistant" && message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0)
             {
                 if (content.Length > 0) result.Add(new PromptMessage(MessageRole.Assistant, content, Channels.Commentary));
@@ -122,16 +132,20 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
     private static List<ToolDescription> ReadTools(JsonElement body)
     {
         var choice = body.TryGetProperty("tool_choice", out var c) ? c : default;
+        if (choice.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.String or JsonValueKind.Object))
+            throw new ApiRequestException("tool_choice must be \"auto\" or \"none\".", "tool_choice");
         if (choice.ValueKind == JsonValueKind.Object || (choice.ValueKind == JsonValueKind.String && choice.GetString() is not ("auto" or "none")))
             throw new ApiRequestException("tool_choice must be \"auto\" or \"none\": gpt-oss decides itself whether to call a tool.", "tool_choice");
         if (!body.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null) return [];
         if (tools.ValueKind != JsonValueKind.Array) throw new ApiRequestException("tools must be an array.", "tools");
+        if (tools.GetArrayLength() > MaxTools)
+            throw new ApiRequestException($"tools has {tools.GetArrayLength()} functions; at most {MaxTools} are accepted (as OpenAI's API).", "tools");
         var result = new List<ToolDescription>();
         var index = 0;
         foreach (var tool in tools.EnumerateArray())
         {
             var param = $"tools[{index++}]";
-            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.GetString() != "function"
+            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || !IsString(type, "function")
                 || !tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
                 throw new ApiRequestException("Each tool must be {\"type\": \"function\", \"function\": {...}}.", param);
             var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
@@ -157,7 +171,7 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
         var text = new System.Text.StringBuilder();
         foreach (var part in content.EnumerateArray())
         {
-            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.GetString() != "text"
+            if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || !IsString(type, "text")
                 || !part.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
                 throw new ApiRequestException("Only text content parts are supported.", $"{param}.content");
             text.Append(partText.GetString());
@@ -173,6 +187,8 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             return stop.EnumerateArray().Select(s => s.GetString()!).ToList();
         throw new ApiRequestException("stop must be a string or an array of up to 4 non-empty strings.", "stop");
     }
+
+    private static bool IsString(JsonElement value, string expected) => value.ValueKind == JsonValueKind.String && value.GetString() == expected;
 
     private static string? String(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null

@@ -30,9 +30,15 @@ public sealed class ChatCompletions(
             return OpenAiErrors.Result(413, $"The request body is larger than {options.Value.MaxRequestBodyBytes} bytes (Api:MaxRequestBodyBytes).",
                 "invalid_request_error", "messages", "request_too_large");
         }
+        // The JSON reader checks the structure but not the UTF-8 inside strings (reading such a string throws later).
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return OpenAiErrors.BadRequest("The body is not valid UTF-8.", null);
+        }
         ChatCompletionRequest request;
         try
         {
+            // Default reader limits: nesting deeper than 64 levels is a JsonException (400).
             using var document = JsonDocument.Parse(body);
             request = ChatCompletionRequest.Parse(document.RootElement);
         }
@@ -43,6 +49,11 @@ public sealed class ChatCompletions(
         catch (ApiRequestException e)
         {
             return OpenAiErrors.BadRequest(e.Message, e.Param);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A value of a JSON type the reader did not check for: still the client's request, not a server error.
+            return OpenAiErrors.BadRequest($"A field of the request has the wrong JSON type: {e.Message}", null);
         }
         if (await catalog.FindAsync(request.Model, context.RequestAborted) is null)
         {

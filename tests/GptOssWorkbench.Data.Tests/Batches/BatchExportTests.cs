@@ -243,6 +243,65 @@ public class BatchExportTests
         Assert.Contains("999", error.Message);
     }
 
+    // Answers as a model could write them; what a spreadsheet would do with each is in the comment.
+    private static readonly (string Answer, string InSpreadsheetCsv)[] FormulaLikeAnswers =
+    [
+        ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"), // a formula
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"), // DDE via a leading plus
+        ("-2+3", "'-2+3"), // arithmetic: a formula, not a number
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-3", "-3"), // a plain negative number stays readable as the number
+        ("+1.5e3", "+1.5e3"),
+        ("42", "42"),
+        ("a = b", "a = b"), // only a leading character matters
+    ];
+
+    [Fact]
+    public async Task Spreadsheet_csv_quotes_formula_like_text_but_keeps_plain_numbers_while_jsonl_and_exact_csv_stay_exact()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        long batchId;
+        await using (var db = database.NewContext())
+        {
+            var source = "id,prompt\n" + string.Concat(FormulaLikeAnswers.Select((_, i) => $"q{i},=question {i}\n"));
+            var batch = await BatchImporter.ImportAsync(db, Files.Utf8(source), "answers.csv",
+                new BatchImportRequest { Matrix = new BatchMatrix { Models = ["gpt-oss-20b"], ReasoningEfforts = [ReasoningEffort.Low] } },
+                new BatchImportLimits(), TestData.Now);
+            batchId = batch.Id;
+            var items = await db.BatchItems.Where(i => i.BatchJobId == batchId).OrderBy(i => i.Order).ToListAsync();
+            for (var i = 0; i < items.Count; i++) AddRun(db, batchId, items[i], RunStatus.Succeeded, FormulaLikeAnswers[i].Answer);
+            await db.SaveChangesAsync();
+        }
+
+        var spreadsheet = await ReadCsvAsync(database, batchId, CsvTarget.Spreadsheet);
+        var exact = await ReadCsvAsync(database, batchId, CsvTarget.Exact);
+        using var jsonl = new MemoryStream();
+        await using (var db = database.NewContext())
+            await BatchExporter.WriteJsonlAsync(db, batchId, jsonl);
+        var jsonRows = Encoding.UTF8.GetString(jsonl.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+        Assert.Equal(FormulaLikeAnswers.Select(a => a.InSpreadsheetCsv), spreadsheet.Select(r => r["answer"]));
+        Assert.Equal(FormulaLikeAnswers.Select((_, i) => $"'=question {i}"), spreadsheet.Select(r => r["prompt"]));
+        Assert.Equal(FormulaLikeAnswers.Select(a => a.Answer), exact.Select(r => r["answer"]));
+        Assert.Equal(FormulaLikeAnswers.Select(a => a.Answer), jsonRows.Select(r => r.GetProperty("answer").GetString()));
+        Assert.Equal(FormulaLikeAnswers.Select((_, i) => $"=question {i}"), jsonRows.Select(r => r.GetProperty("prompt").GetString()));
+    }
+
+    private static async Task<List<Dictionary<string, string>>> ReadCsvAsync(SqliteTestDatabase database, long batchId, CsvTarget target)
+    {
+        using var output = new MemoryStream();
+        await using (var db = database.NewContext())
+            await BatchExporter.WriteCsvAsync(db, batchId, output, target: target);
+        using var csv = CsvReader.FromText(Encoding.UTF8.GetString(output.ToArray()), new CsvReaderOptions { Separator = ',', HasHeader = true });
+        var rows = new List<Dictionary<string, string>>();
+        while (csv.Read())
+            rows.Add(csv.Headers.Select((h, i) => (h, v: csv.GetString(i))).ToDictionary(x => x.h, x => x.v));
+        return rows;
+    }
+
     /// <summary>A run of <paramref name="item"/> that reached <paramref name="status"/>, with <paramref name="answer"/> as its final message.</summary>
     private static void AddRun(WorkbenchDbContext db, long batchId, BatchItem item, RunStatus status, string? answer)
     {

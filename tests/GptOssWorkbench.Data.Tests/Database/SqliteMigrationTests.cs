@@ -19,7 +19,7 @@ public class SqliteMigrationTests
         var tables = await ReadTableNamesAsync(database.FilePath);
         string[] expected =
         [
-            "ApiKeys", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
+            "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
             "RegisteredModels", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             "__EFMigrationsLock", // EF Core 9+ serializes concurrent MigrateAsync calls (web + worker) with it
         ];

@@ -10,8 +10,10 @@ using static Microsoft.Playwright.Assertions;
 
 /// <summary>Edit-and-resend and regenerate in a real browser with the demo model: branches stay in one conversation and old runs stay.</summary>
 [Collection(WorkbenchCollection.Name)]
-public sealed class ChatBranchingBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class ChatBranchingBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     private async Task<IPage> OpenChatAsync()
     {
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);

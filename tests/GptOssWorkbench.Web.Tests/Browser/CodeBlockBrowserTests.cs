@@ -11,8 +11,10 @@ using static Microsoft.Playwright.Assertions;
 
 /// <summary>Highlighted code in an answer, in a real browser: colours applied, no injected script ran, copy button copies the code.</summary>
 [Collection(WorkbenchCollection.Name)]
-public sealed class CodeBlockBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class CodeBlockBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     private const string Code = "// sum two numbers\nint Add(int a, int b) => a + b; // \"<script>window.pwned = 1</script>\"";
 
     private async Task<long> SeedRunAsync()

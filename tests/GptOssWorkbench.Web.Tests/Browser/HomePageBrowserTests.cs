@@ -5,8 +5,10 @@ using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 [Collection(WorkbenchCollection.Name)]
-public sealed class HomePageBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class HomePageBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     private const string BodyBackground = "getComputedStyle(document.body).backgroundColor";
 
     [Fact]

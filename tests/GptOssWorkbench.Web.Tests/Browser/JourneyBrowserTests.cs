@@ -12,8 +12,10 @@ using static Microsoft.Playwright.Assertions;
 
 /// <summary>The main journeys in a real browser against the real host and the tiny random demo model.</summary>
 [Collection(WorkbenchCollection.Name)]
-public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     private async Task<IPage> OpenAsync(string path, TestAccounts.TestUser? user = null)
     {
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);

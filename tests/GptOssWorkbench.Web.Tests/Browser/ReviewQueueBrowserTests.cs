@@ -13,8 +13,10 @@ using static Microsoft.Playwright.Assertions;
 
 /// <summary>The review queue's keyboard shortcuts in a real browser (focus handling is the part bUnit cannot see).</summary>
 [Collection(WorkbenchCollection.Name)]
-public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     /// <param name="withTokens">Store logprobs for each run: reasoning tokens at p 0.3, answer tokens at 0.95.</param>
     private async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(string[] prompts, bool withTokens = false)
     {

@@ -10,8 +10,10 @@ using static Microsoft.Playwright.Assertions;
 
 /// <summary>Token probabilities end to end: asked for in the chat, recorded by the demo model's run, shown on its transcript.</summary>
 [Collection(WorkbenchCollection.Name)]
-public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium)
+public sealed class TokenProbabilitiesBrowserTests(WorkbenchHostFixture host, ChromiumFixture chromium) : BrowserTest
 {
+    protected override ChromiumFixture Browser => chromium;
+
     [Fact]
     public async Task Chat_records_token_probabilities_and_the_transcript_shows_them_token_by_token()
     {

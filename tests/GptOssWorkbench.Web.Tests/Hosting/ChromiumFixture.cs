@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Web.Tests.Hosting;
 
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 
 /// <summary>
@@ -11,6 +12,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
+
+    /// <summary>Pages opened since the last <see cref="AssertNoContentSecurityViolations"/>.</summary>
+    private readonly ConcurrentQueue<IPage> _unchecked = new();
 
     public IBrowser Browser { get; private set; } = default!;
 
@@ -44,9 +48,23 @@ public sealed class ChromiumFixture : IAsyncLifetime
             BaseURL = baseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 760 },
         });
+        await context.AddInitScriptAsync(PageEvents.ViolationReporterScript);
         var page = await context.NewPageAsync();
         PageEvents.Watch(page);
+        _unchecked.Enqueue(page);
         return page;
+    }
+
+    /// <summary>
+    /// Fails when a page opened since the last call had something blocked by the workbench's Content-Security-Policy
+    /// (an inline script, an on* attribute, a style or connection from elsewhere): the pages must work under it, not
+    /// merely load. Every browser test class runs this after each test (<see cref="BrowserTest"/>).
+    /// </summary>
+    public void AssertNoContentSecurityViolations()
+    {
+        var violations = new List<string>();
+        while (_unchecked.TryDequeue(out var page)) violations.AddRange(PageEvents.ContentSecurityViolations(page));
+        Assert.True(violations.Count == 0, "The Content-Security-Policy blocked something:\n" + string.Join('\n', violations));
     }
 
     /// <summary>Where screenshots go: screenshots/ next to the test assembly.</summary>

@@ -15,6 +15,21 @@ public sealed class PageEvents
 
     private readonly ConcurrentQueue<string> _events = new();
 
+    private readonly ConcurrentQueue<string> _contentSecurityViolations = new();
+
+    /// <summary>
+    /// Reports every securitypolicyviolation event of the page as a console error Watch recognises. Playwright injects
+    /// it outside the page's Content-Security-Policy (which forbids inline script), in every frame, before any page script.
+    /// </summary>
+    public const string ViolationReporterScript = """
+        document.addEventListener('securitypolicyviolation', e =>
+          console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || document.location.href}:${e.lineNumber}`));
+        """;
+
+    /// <summary>What the page's Content-Security-Policy blocked: the event above and Chromium's own "Refused to ..." console errors.</summary>
+    public static IReadOnlyList<string> ContentSecurityViolations(IPage page) =>
+        Pages.TryGetValue(page, out var events) ? events._contentSecurityViolations.ToArray() : [];
+
     private void Add(string text) => _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {text}");
 
     /// <summary>Starts recording the page's events (ChromiumFixture does this for every page it opens).</summary>
@@ -28,6 +43,8 @@ public sealed class PageEvents
         page.Console += (_, message) =>
         {
             if (message.Type is "error" or "warning") events.Add($"console {message.Type}: {message.Text}");
+            if (message.Text.StartsWith("CSP violation:", StringComparison.Ordinal) || message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                events._contentSecurityViolations.Enqueue($"{page.Url}: {message.Text}");
         };
         page.PageError += (_, error) => events.Add($"script error: {error}");
         page.Crash += (_, _) => events.Add("the page crashed");

@@ -26,6 +26,23 @@ public static class PipelineWaits
         }
     }
 
+    /// <summary>Waits for a run that may not exist yet (created by another host's request, say) to exist and match.</summary>
+    public static async Task<Run> WaitForAnyRunAsync(IServiceProvider services, Func<Run, bool> until, int seconds = 60)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                var runs = await db.Runs.AsNoTracking().ToListAsync();
+                if (runs.FirstOrDefault(until) is { } run) return run;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"No matching run after {seconds} s ({runs.Count} runs).");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static Task<Run> WaitForFinishAsync(IServiceProvider services, long runId, int seconds = 60) =>
         WaitForRunAsync(services, runId, r => r.IsFinished, seconds);
 

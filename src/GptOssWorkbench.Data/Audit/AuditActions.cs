@@ -1,0 +1,28 @@
+namespace GptOssWorkbench.Data.Audit;
+
+/// <summary>The actions the audit log records. Strings, not an enum: old rows stay readable whatever is added.</summary>
+public static class AuditActions
+{
+    public const string SignInSucceeded = "sign-in.succeeded";
+    public const string SignInFailed = "sign-in.failed";
+    public const string SignedOut = "sign-out";
+    public const string UserCreated = "user.created";
+    public const string UserRoleChanged = "user.role-changed";
+    public const string UserPasswordReset = "user.password-reset";
+    public const string ApiKeyCreated = "api-key.created";
+    public const string ApiKeyRevoked = "api-key.revoked";
+    public const string ModelAdded = "model.added";
+    public const string ModelRemoved = "model.removed";
+    public const string ModelDefaultsChanged = "model.defaults-changed";
+    public const string BatchCreated = "batch.created";
+    public const string BatchExported = "batch.exported";
+    public const string BatchCancelled = "batch.cancelled";
+    public const string ConversationDeleted = "conversation.deleted";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
+        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, BatchCreated, BatchExported, BatchCancelled,
+        ConversationDeleted,
+    ];
+}
