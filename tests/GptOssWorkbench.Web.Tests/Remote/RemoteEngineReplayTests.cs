@@ -8,6 +8,8 @@ using ReasoningEffort = GptOssWorkbench.Data.Runs.ReasoningEffort;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Data.Workspaces;
+using GptOssWorkbench.Web.Tests.Hosting;
 using GptOssWorkbench.Web.Tests.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -317,5 +319,29 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         Assert.Equal("vllm", vllm.RemoteKind);
         Assert.Contains(models, m => m.Name == TinyModel.Name && !m.IsRemote);
         Assert.DoesNotContain(models, m => m.Description.Contains("sk-wrong-key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_models_page_shows_a_remote_model_as_remote_without_inspecting_a_folder_it_does_not_have()
+    {
+        var (admin, _) = await fixture.Host.SignedInClientAsync(UserRoles.Admin);
+        using var _admin = admin;
+
+        var html = await admin.GetStringAsync("/models");
+
+        string Card(string name)
+        {
+            var start = html.IndexOf($">{name}</", StringComparison.Ordinal);
+            Assert.True(start >= 0, $"no card for {name}");
+            var end = html.IndexOf("data-testid=\"model-card\"", start, StringComparison.Ordinal);
+            return end < 0 ? html[start..] : html[start..end];
+        }
+        var remote = Card("vllm-raw");
+        var local = Card(TinyModel.Name);
+        Assert.Contains("data-testid=\"model-remote\"", remote);
+        Assert.Contains("remote · vllm", remote);
+        Assert.DoesNotContain("mud-alert", remote);
+        Assert.DoesNotContain("data-testid=\"model-remote\"", local);
+        Assert.Contains("data-testid=\"model-facts\"", local);
     }
 }
