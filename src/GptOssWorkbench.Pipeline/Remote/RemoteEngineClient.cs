@@ -162,6 +162,12 @@ public sealed class RemoteEngineClient : IDisposable
         body["messages"] = ChatRequestMessages.From(request.Conversation);
         body["reasoning_effort"] = m.ReasoningEffort switch { Data.Runs.ReasoningEffort.Low => "low", Data.Runs.ReasoningEffort.High => "high", _ => "medium" };
         if (ChatRequestMessages.Tools(RunTools.Parse(m.ToolsJson)) is { } tools) body["tools"] = tools;
+        if (m.Logprobs)
+        {
+            // The chat API's shape: a flag plus a count, unlike completions' single number.
+            body["logprobs"] = true;
+            if (m.TopLogprobs > 0) body["top_logprobs"] = m.TopLogprobs;
+        }
         return body;
     }
 
@@ -368,7 +374,12 @@ public sealed class RemoteEngineClient : IDisposable
                 var reason = choice.TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
                 if (request.Mode == RemoteMode.Chat)
                 {
-                    if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object) Emit(chat.Translate(delta), null);
+                    if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+                    {
+                        choice.TryGetProperty("logprobs", out var logprobs);
+                        var (ids, values) = chat.Translate(delta, logprobs);
+                        Emit(ids, values);
+                    }
                     if (reason is not null) Emit(chat.Finish(reason), null);
                 }
                 else

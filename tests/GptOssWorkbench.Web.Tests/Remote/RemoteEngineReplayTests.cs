@@ -1,6 +1,7 @@
 namespace GptOssWorkbench.Web.Tests.Remote;
 
 using System.Text.Json;
+using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Engine.Harmony;
@@ -11,6 +12,7 @@ using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Data.Workspaces;
 using GptOssWorkbench.Web.Tests.Hosting;
 using GptOssWorkbench.Web.Tests.Jobs;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
@@ -35,6 +37,7 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         server.Script("sglang-raw", c => c.StreamAsync(ServerShapes.RawCompletion("sglang-raw", "sglang")));
         server.Script("llamacpp-raw", c => c.StreamAsync(ServerShapes.RawCompletion("llamacpp-raw", "llama.cpp")));
         server.Script("vllm-tool", c => c.StreamAsync(ServerShapes.VllmToolCall("vllm-tool")));
+        server.Script("vllm-chat-logprobs", c => c.StreamAsync(ServerShapes.VllmWithLogprobs("vllm-chat-logprobs").Chunks));
         server.Script("unauthorized", c => c.FailAsync(401, """{"error": "Unauthorized"}"""));
         server.Script("bad-json", async c =>
         {
@@ -118,6 +121,26 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         Assert.Equal(Channels.Commentary, call.Channel);
         Assert.Equal("{\"city\": \"Paris\"}", call.Content);
         Assert.Contains(run.Messages, m => m.Channel == Channels.Analysis && m.Content == "Need the weather.");
+    }
+
+    [Fact]
+    public async Task Chat_mode_logprobs_from_the_server_are_stored_as_the_runs_token_probabilities()
+    {
+        var run = await fixture.RunAsync("vllm-chat-logprobs", logprobs: true);
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var body = fixture.Server.BodiesFor("vllm-chat-logprobs").Last();
+        Assert.True(body.GetProperty("logprobs").GetBoolean());
+        Assert.Equal(2, body.GetProperty("top_logprobs").GetInt32());
+        await using var db = await fixture.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        var stored = (await db.RunLogprobs.SingleAsync(l => l.RunId == run.Id)).Read();
+        // Only the sampled text tokens carry a probability: the harmony headers are written by us, not sampled.
+        var sent = ServerShapes.VllmWithLogprobs("vllm-chat-logprobs").Sent;
+        Assert.Equal(sent.Select(t => (t.Id, (float)t.Logprob)), stored.Select(t => (t.TokenId, t.Logprob)));
+        Assert.All(stored.Zip(sent), p => Assert.Equal([(p.Second.Id, (float)p.Second.Logprob), (p.Second.RunnerUp, (float)(p.Second.Logprob - 3))],
+            p.First.Top.Select(t => (t.TokenId, t.Logprob))));
+        var messages = run.Messages.OrderBy(m => m.Order).ToList();
+        Assert.Equal([(Channels.Analysis, ServerShapes.ReasoningText), (Channels.Final, ServerShapes.AnswerText)], messages.Select(m => (m.Channel, m.Content)));
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class RemoteReplayFixture : IAsyncLifetime
         ("sglang-raw", "sglang", "auto", []),
         ("llamacpp-raw", "llama.cpp", "auto", []),
         ("vllm-tool", "vllm", "chat", []),
+        ("vllm-chat-logprobs", "vllm", "chat", []),
         ("bad-json", "vllm", "chat", []),
         ("no-done", "vllm", "chat", new() { ["MaxRetries"] = "1" }),
         ("too-big", "vllm", "chat", new() { ["MaxReplyBytes"] = "3000" }),

@@ -31,6 +31,45 @@ public static class ServerShapes
         yield return new { id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1, model, choices = Array.Empty<object>(), usage = Usage };
     }
 
+    /// <summary>
+    /// vLLM chat with logprobs=true, top_logprobs=2: each text delta's choice carries
+    /// <c>logprobs: {content: [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}</c>, one entry per
+    /// sampled token, the chosen token first in top_logprobs with " maybe" as the runner-up. Returns the chunks and the
+    /// (token id, logprob, runner-up id) each sampled token was sent with, reasoning then answer.
+    /// </summary>
+    public static (IEnumerable<object> Chunks, List<(int Id, double Logprob, int RunnerUp)> Sent) VllmWithLogprobs(string model)
+    {
+        var tokenizer = HarmonyTokenizer.Shared;
+        var runnerUp = tokenizer.EncodeOrdinary(" maybe").Single();
+        var sent = new List<(int, double, int)>();
+        object Chunk(object delta, object? logprobs, string? finish = null) => new
+        {
+            id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1, model,
+            choices = new[] { new { index = 0, delta, logprobs, finish_reason = finish, stop_reason = (object?)null } },
+        };
+        object Logprobs(string piece) => new
+        {
+            content = tokenizer.EncodeOrdinary(piece).Select(id =>
+            {
+                var logprob = -0.125 * (sent.Count + 1); // distinct per token, exact in float
+                sent.Add((id, logprob, runnerUp));
+                var token = tokenizer.Decode([id]);
+                var bytes = System.Text.Encoding.UTF8.GetBytes(token);
+                return new
+                {
+                    token, logprob, bytes,
+                    top_logprobs = new object[] { new { token, logprob, bytes }, new { token = " maybe", logprob = logprob - 3, bytes = System.Text.Encoding.UTF8.GetBytes(" maybe") } },
+                };
+            }).ToArray(),
+        };
+        var chunks = new List<object> { Chunk(new { role = "assistant", content = "" }, null) };
+        foreach (var r in Reasoning) chunks.Add(Chunk(new { reasoning = r }, Logprobs(r)));
+        foreach (var a in Answer) chunks.Add(Chunk(new { content = a }, Logprobs(a)));
+        chunks.Add(Chunk(new { }, null, "stop"));
+        chunks.Add(new { id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1, model, choices = Array.Empty<object>(), usage = Usage });
+        return (chunks, sent);
+    }
+
     /// <summary>SGLang: every field serialised, nulls included; matched_stop; "usage": null on every chunk but the last.</summary>
     public static IEnumerable<object> Sglang(string model)
     {
