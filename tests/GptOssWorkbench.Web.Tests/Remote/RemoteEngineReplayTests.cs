@@ -37,6 +37,7 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         server.Script("sglang-raw", c => c.StreamAsync(ServerShapes.RawCompletion("sglang-raw", "sglang")));
         server.Script("llamacpp-raw", c => c.StreamAsync(ServerShapes.RawCompletion("llamacpp-raw", "llama.cpp")));
         server.Script("vllm-tool", c => c.StreamAsync(ServerShapes.VllmToolCall("vllm-tool")));
+        server.Script("secret-url", c => c.StreamAsync(ServerShapes.Vllm("secret-url")));
         server.Script("vllm-chat-logprobs", c => c.StreamAsync(ServerShapes.VllmWithLogprobs("vllm-chat-logprobs").Chunks));
         server.Script("unauthorized", c => c.FailAsync(401, """{"error": "Unauthorized"}"""));
         server.Script("bad-json", async c =>
@@ -156,6 +157,26 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         var failed = await fixture.RunAsync("unauthorized");
         Assert.DoesNotContain("sk-wrong-key", JsonSerializer.Serialize(failed.Manifest) + failed.Error);
         Assert.DoesNotContain(fixture.Host.Logs.Lines, l => l.Contains("sk-wrong-key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_base_url_with_credentials_in_user_info_or_query_is_recorded_and_listed_without_them()
+    {
+        Assert.Contains("pw-in-url", fixture.SecretUrl); // the configured address really holds both secrets
+        Assert.Contains("sk-in-query", fixture.SecretUrl);
+
+        var run = await fixture.RunAsync("secret-url");
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal($"remote {fixture.Server.BaseUrl}/v1", run.Manifest.Device);
+        Assert.Equal("served model secret-url", run.Manifest.WeightsFingerprint);
+        var catalog = Assert.Single(await fixture.Host.Services.GetRequiredService<ModelCatalog>().ListAsync(), m => m.Name == "secret-url");
+        foreach (var shown in new[] { JsonSerializer.Serialize(run.Manifest), catalog.Description, catalog.FolderPath })
+        {
+            Assert.DoesNotContain("pw-in-url", shown);
+            Assert.DoesNotContain("sk-in-query", shown);
+            Assert.DoesNotContain("admin@", shown);
+        }
     }
 
     [Fact]

@@ -40,7 +40,11 @@ public sealed class RemoteReplayFixture : IAsyncLifetime
         ("drop", "vllm", "chat", new() { ["MaxRetries"] = "2" }),
         ("slow", "vllm", "chat", []),
         ("one-at-a-time", "vllm", "chat", new() { ["MaxConcurrency"] = "1" }),
+        ("secret-url", "vllm", "chat", []),
     ];
+
+    /// <summary>The replay server's address with a password in the user info and a key in the query.</summary>
+    public string SecretUrl => new UriBuilder(Server.BaseUrl + "/v1") { UserName = "admin", Password = "pw-in-url", Query = "api_key=sk-in-query" }.Uri.ToString();
 
     public Task InitializeAsync()
     {
@@ -55,7 +59,12 @@ public sealed class RemoteReplayFixture : IAsyncLifetime
                 var prefix = $"Models:Remote:{i}:";
                 settings[prefix + "Name"] = name;
                 // Half with /v1, half without: both must work.
-                settings[prefix + "BaseUrl"] = name == "unreachable" ? $"http://127.0.0.1:{closedPort}" : i % 2 == 0 ? Server.BaseUrl : Server.BaseUrl + "/v1/";
+                settings[prefix + "BaseUrl"] = name switch
+                {
+                    "unreachable" => $"http://127.0.0.1:{closedPort}",
+                    "secret-url" => SecretUrl, // credentials where some users put them: in the user info and the query
+                    _ => i % 2 == 0 ? Server.BaseUrl : Server.BaseUrl + "/v1/",
+                };
                 settings[prefix + "Model"] = name;
                 settings[prefix + "Kind"] = kind;
                 settings[prefix + "Mode"] = mode;
