@@ -1,0 +1,60 @@
+namespace GptOssWorkbench.Web.Tests.Remote;
+
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+/// <summary>"Test connection" on the Models page, clicked in a real browser, against the replay server.</summary>
+[Collection(WorkbenchCollection.Name)]
+public sealed class RemoteConnectionBrowserTests : BrowserTest, IClassFixture<RemoteReplayFixture>
+{
+    private readonly RemoteReplayFixture fixture;
+    private readonly ChromiumFixture chromium;
+
+    public RemoteConnectionBrowserTests(RemoteReplayFixture fixture, ChromiumFixture chromium)
+    {
+        this.fixture = fixture;
+        this.chromium = chromium;
+        fixture.Server.Script("vllm-chat", c => c.StreamAsync(ServerShapes.Vllm("vllm-chat")));
+    }
+
+    protected override ChromiumFixture Browser => chromium;
+
+    [Fact]
+    public async Task Test_connection_on_a_remote_model_shows_what_the_server_serves_or_why_it_cannot_be_used()
+    {
+        var page = await chromium.NewPageAsync(fixture.Host.BaseAddress);
+        await TestAccounts.SignInAsync(page, await fixture.Host.CreateUserAsync("admin"));
+        await page.GotoAsync("/models");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+
+        ILocator Card(string name) => page.GetByTestId("model-card").Filter(new() { Has = page.GetByTestId("model-name").GetByText(name, new() { Exact = true }) });
+
+        var good = Card("vllm-chat");
+        await good.GetByTestId("test-connection").ClickAsync();
+        await Expect(good.GetByTestId("connection-result")).ToContainTextAsync("Connected:", new() { Timeout = 30_000 });
+        await Expect(good.GetByTestId("connection-result")).ToContainTextAsync("serves 'vllm-chat'");
+        await Expect(good.GetByTestId("connection-served-models")).ToContainTextAsync("vllm-chat");
+
+        // Configured with a served id the server does not list: the message names it and what is served instead.
+        var wrong = Card("unknown-model");
+        await wrong.GetByTestId("test-connection").ClickAsync();
+        await Expect(wrong.GetByTestId("connection-result")).ToContainTextAsync("does not serve model 'not-served-here'", new() { Timeout = 30_000 });
+        await Expect(wrong.GetByTestId("connection-result")).ToContainTextAsync("vllm-chat");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath("models-remote-test-connection.png") });
+        await page.Context.CloseAsync(); // end the circuit now: this class's own host stops before the shared browser does
+    }
+
+    [Fact]
+    public async Task A_reviewer_is_not_offered_test_connection()
+    {
+        var page = await chromium.NewPageAsync(fixture.Host.BaseAddress);
+        await TestAccounts.SignInAsync(page, await fixture.Host.CreateUserAsync("reviewer"));
+        await page.GotoAsync("/models");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+
+        await Expect(page.GetByTestId("model-remote").First).ToBeVisibleAsync(); // the page and its remote models are shown
+        await Expect(page.GetByTestId("test-connection")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+}
