@@ -65,10 +65,21 @@ public sealed class HubDownloader(HubClient client, HubOptions options, ILogger?
         if (needed + options.DiskReserveBytes > free)
             throw new HubException($"Not enough disk space for {repo}@{revision}: {needed / 1e9:F2} GB still to download + {options.DiskReserveBytes / 1e9:F2} GB reserve, but only {free / 1e9:F2} GB free on the drive of {partial}. Nothing was downloaded.");
 
+        var failures = new System.Collections.Concurrent.ConcurrentBag<HubException>();
         var tracker = new ProgressTracker(done, total, files.Count, files.Count - pending.Count, progress);
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ParallelFiles), CancellationToken = cancellationToken },
-            async (file, ct) => await FetchVerifiedAsync(listed, file, Path.Combine(partial, file.Path), tracker, ct));
+            async (file, ct) =>
+            {
+                // One failed file does not stop the others: whatever finishes is verified now and skipped by the next run.
+                try { await FetchVerifiedAsync(listed, file, Path.Combine(partial, file.Path), tracker, ct); }
+                catch (HubException e) { failures.Add(e); }
+            });
         tracker.Report(force: true);
+        if (!failures.IsEmpty)
+        {
+            var first = failures.First();
+            throw failures.Count == 1 ? first : new HubException($"{failures.Count} files failed; first: {first.Message}", first);
+        }
 
         Directory.Move(partial, outDirectory); // atomic on one file system: the folder appears complete or not at all
         log.LogInformation("Downloaded {Repo}@{Commit}: {Files} files, {Bytes} bytes fetched", repo, listed.Commit, files.Count, tracker.Fetched);
