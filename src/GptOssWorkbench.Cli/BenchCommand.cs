@@ -29,6 +29,10 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print the JSON result as the last stdout line (the table goes to stderr)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the synthetic prompts", DefaultValueFactory = _ => 0 };
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "Nucleus mass in (0, 1]; 1 = off", DefaultValueFactory = _ => 1.0 };
+        var topK = new Option<int>("--top-k") { Description = "Keep the k most likely tokens; 0 = off", DefaultValueFactory = _ => 0 };
+        var minP = new Option<double>("--min-p") { Description = "Drop tokens below this fraction of the top token's probability, in [0, 1]; 0 = off", DefaultValueFactory = _ => 0 };
+        var logprobs = new Option<int>("--logprobs") { Description = $"Report the chosen token's log-probability and this many alternatives (0 to {MaxLogprobs}); 0 = off", DefaultValueFactory = _ => 0 };
         var dtype = new Option<string>("--dtype") { Description = "fp32 (same numerics as generate's default) or bf16 (speed)", DefaultValueFactory = _ => "fp32" };
         var threads = new Option<int>("--threads") { Description = "CPU threads (0 = auto: 1 for tiny models, else libtorch's default)", DefaultValueFactory = _ => 0 };
         var kvMb = new Option<int>("--kv-cache-mb") { Description = "KV cache budget in MiB", DefaultValueFactory = _ => 512 };
@@ -38,7 +42,7 @@ public static class BenchCommand
         var single = new Option<bool>("--single") { Description = "One sequence: prefill tok/s, decode tok/s, time per layer, ratio to the memory-bandwidth limit" };
 
         var command = new Command("bench", "Measure engine throughput per concurrency level (or one sequence with --single)");
-        foreach (var option in new Option[] { model, concurrency, promptTokens, maxTokens, sharedPrefix, requests, emitTokens, json, seed, temperature, dtype, threads, kvMb, stepTokens, kernel, probeMb, single }) command.Options.Add(option);
+        foreach (var option in new Option[] { model, concurrency, promptTokens, maxTokens, sharedPrefix, requests, emitTokens, json, seed, temperature, topP, topK, minP, logprobs, dtype, threads, kvMb, stepTokens, kernel, probeMb, single }) command.Options.Add(option);
         command.SetAction(parse => ModelCommandOptions.Guard("bench", () =>
         {
             int prompt = parse.GetValue(promptTokens), produce = parse.GetValue(maxTokens), prefix = parse.GetValue(sharedPrefix);
@@ -47,6 +51,7 @@ public static class BenchCommand
             if (prefix < 0 || prefix > prompt) throw new ArgumentException($"--shared-prefix must be between 0 and --prompt-tokens ({prompt}).");
             var levels = ModelCommandOptions.ParseIds(parse.GetValue(concurrency)!, "--concurrency", allowEmpty: false);
             if (levels.Any(c => c < 1)) throw new ArgumentException("--concurrency levels must be at least 1.");
+            var sampling = SamplingFor(parse.GetValue(temperature), parse.GetValue(topP), parse.GetValue(topK), parse.GetValue(minP), parse.GetValue(logprobs), parse.GetValue(seed), produce);
 
             var weights = CheckpointLoader.Load(parse.GetValue(model)!);
             using var _ = weights;
@@ -62,7 +67,6 @@ public static class BenchCommand
             }
 
             var serving = new ServingOptions { KvCacheBytes = (long)parse.GetValue(kvMb) << 20, MaxTokensPerStep = parse.GetValue(stepTokens) };
-            var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed), MaxTokens = produce };
             var runs = new List<BenchRun>();
             foreach (var level in levels)
             {
@@ -75,6 +79,29 @@ public static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The API's limit on alternatives per token (OpenAI's top_logprobs allows up to 20).</summary>
+    internal const int MaxLogprobs = 20;
+
+    /// <summary>
+    /// Checked before the model loads, with the flag names in the message, so that a typo costs no checkpoint load
+    /// and the user learns which flag was wrong rather than the engine's field name.
+    /// </summary>
+    private static SamplingOptions SamplingFor(double temperature, double topP, int topK, double minP, int logprobs, int seed, int maxTokens)
+    {
+        if (!(temperature >= 0) || double.IsInfinity(temperature)) throw new ArgumentException($"--temperature must be a finite number >= 0 (got {temperature}).");
+        if (!(topP > 0 && topP <= 1)) throw new ArgumentException($"--top-p must be in (0, 1] (got {topP}).");
+        if (topK < 0) throw new ArgumentException($"--top-k must be >= 0 (got {topK}).");
+        if (!(minP >= 0 && minP <= 1)) throw new ArgumentException($"--min-p must be in [0, 1] (got {minP}).");
+        if (logprobs is < 0 or > MaxLogprobs) throw new ArgumentException($"--logprobs must be between 0 and {MaxLogprobs} (got {logprobs}).");
+        var sampling = new SamplingOptions
+        {
+            Temperature = temperature, TopP = topP, TopK = topK, MinP = minP,
+            Logprobs = logprobs > 0, TopLogprobs = logprobs, Seed = seed, MaxTokens = maxTokens,
+        };
+        sampling.Validate();
+        return sampling;
     }
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -156,6 +183,9 @@ public static class BenchCommand
             TokensPerSecond = Math.Round(output / seconds, 3),
             DecodeTokensPerSecond = metrics.DecodeOnlyStepSeconds == before.DecodeOnlyStepSeconds ? 0
                 : Math.Round((metrics.DecodeOnlyStepTokens - before.DecodeOnlyStepTokens) / (metrics.DecodeOnlyStepSeconds - before.DecodeOnlyStepSeconds), 3),
+            // Summed over the steps of this level (warm-up excluded); the wall clock above includes both, so tok/s counts sampling.
+            ForwardSeconds = Math.Round(metrics.ForwardSeconds - before.ForwardSeconds, 4),
+            SamplingSeconds = Math.Round(metrics.SamplingSeconds - before.SamplingSeconds, 4),
             TtftMsP50 = Math.Round(Median(outcomes.Select(o => o.Times[0]).ToList()), 3),
             ItlMsP50 = Math.Round(Median(gaps), 3),
             // Measured requests only (the warm-up's prompts are distinct and would dilute the rate).
@@ -190,6 +220,10 @@ public sealed record BenchRun
     /// <summary>Output tokens per second of the steps that ran no prompt tokens (all sequences decoding): prefill excluded.</summary>
     public double DecodeTokensPerSecond { get; init; }
 
+    /// <summary>Time the measured steps spent in the forward pass (up to the logits) and in sampling their rows.</summary>
+    public double ForwardSeconds { get; init; }
+    public double SamplingSeconds { get; init; }
+
     public double TtftMsP50 { get; init; }
     public double ItlMsP50 { get; init; }
     public double PrefixCacheHitRate { get; init; }
@@ -197,5 +231,5 @@ public sealed record BenchRun
     public BenchSample[]? Samples { get; init; }
 
     public string Describe() =>
-        $"concurrency {Concurrency,3}: {Requests} requests, {OutputTokens} tokens in {Seconds:F2} s = {TokensPerSecond:F1} tok/s (decode-only steps {DecodeTokensPerSecond:F1} tok/s), TTFT p50 {TtftMsP50:F1} ms, ITL p50 {ItlMsP50:F1} ms, prefix hits {PrefixCacheHitRate:P0}, preemptions {Preemptions}";
+        $"concurrency {Concurrency,3}: {Requests} requests, {OutputTokens} tokens in {Seconds:F2} s = {TokensPerSecond:F1} tok/s (decode-only steps {DecodeTokensPerSecond:F1} tok/s), forward {ForwardSeconds:F2} s, sampling {SamplingSeconds:F2} s, TTFT p50 {TtftMsP50:F1} ms, ITL p50 {ItlMsP50:F1} ms, prefix hits {PrefixCacheHitRate:P0}, preemptions {Preemptions}";
 }

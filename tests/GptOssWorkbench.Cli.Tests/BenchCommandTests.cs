@@ -74,4 +74,39 @@ public class BenchCommandTests(TinyCheckpoint checkpoint) : IClassFixture<TinyCh
         Assert.NotEqual(0, prefix.ExitCode);
         Assert.Contains("--shared-prefix", prefix.StdErr);
     }
+
+    [Fact]
+    public void Sampling_options_are_measured_and_the_report_shows_sampling_time_beside_forward_time()
+    {
+        var bench = GptOss.Run("bench", "--model", checkpoint.Directory, "--concurrency", "2", "--prompt-tokens", "6", "--max-tokens", "5",
+            "--temperature", "1", "--top-p", "0.95", "--top-k", "40", "--min-p", "0.01", "--logprobs", "20", "--json");
+        Assert.True(bench.ExitCode == 0, bench.StdErr);
+        using var json = JsonDocument.Parse(bench.LastLine);
+        var run = json.RootElement.GetProperty("runs")[0];
+        Assert.Equal(4 * 5, run.GetProperty("output_tokens").GetInt32());
+        double seconds = run.GetProperty("seconds").GetDouble();
+        double forward = run.GetProperty("forward_seconds").GetDouble();
+        double sampling = run.GetProperty("sampling_seconds").GetDouble();
+        // Both are parts of the measured wall time: each positive, together no more than it.
+        Assert.True(sampling > 0, bench.LastLine);
+        Assert.True(forward > 0, bench.LastLine);
+        Assert.True(forward + sampling < seconds, bench.LastLine);
+        Assert.Contains("sampling", bench.StdErr); // the human table names the column too
+    }
+
+    [Theory]
+    [InlineData("--top-p", "0", "--top-p")]
+    [InlineData("--top-p", "1.5", "--top-p")]
+    [InlineData("--top-k", "-1", "--top-k")]
+    [InlineData("--min-p", "2", "--min-p")]
+    [InlineData("--logprobs", "21", "--logprobs")]
+    [InlineData("--logprobs", "-1", "--logprobs")]
+    [InlineData("--top-p", "x", "--top-p")]
+    public void Bad_sampling_values_fail_naming_the_flag(string flag, string value, string named)
+    {
+        var bad = GptOss.Run("bench", "--model", checkpoint.Directory, "--concurrency", "1", "--max-tokens", "2", flag, value, "--json");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains(named, bad.StdErr);
+        Assert.DoesNotContain("\"runs\"", bad.StdOut); // nothing was measured
+    }
 }

@@ -169,16 +169,43 @@ public sealed partial class GptOssModel : IDisposable
 
         var rows = x.index_select(0, tensor(scoredRows.ToArray(), int64, Device));
         var normed = RmsNorm.Apply(rows, finalNorm, Config.RmsNormEps).to(ComputeType);
-        var logits = unembedding.Forward(normed).cpu();
         var result = new Tensor[entries.Count];
-        long offset = 0;
-        for (int b = 0; b < entries.Count; b++)
+        var owner = new int[scoredRows.Count]; // scored row -> its entry
+        var firstRow = new int[entries.Count];
+        for (int b = 0, row = 0; b < entries.Count; b++)
         {
-            long count = entries[b].AllPositions ? entries[b].Tokens.Count : 1;
-            result[b] = logits.narrow(0, offset, count).clone().MoveToOuterDisposeScope();
-            offset += count;
+            int count = entries[b].AllPositions ? entries[b].Tokens.Count : 1;
+            firstRow[b] = row;
+            result[b] = empty(count, Config.VocabSize, float32).MoveToOuterDisposeScope();
+            for (int i = 0; i < count; i++) owner[row++] = b;
+        }
+        foreach (var (start, count) in UnembeddingChunks(scoredRows.Count, Config.VocabSize))
+        {
+            using var chunkScope = NewDisposeScope();
+            var logits = unembedding.Forward(normed.narrow(0, start, count)).cpu();
+            for (int row = start; row < start + count;)
+            {
+                int b = owner[row], end = Math.Min(start + count, firstRow[b] + (int)result[b].shape[0]);
+                result[b].narrow(0, row - firstRow[b], end - row).copy_(logits.narrow(0, row - start, end - row));
+                row = end;
+            }
         }
         return result;
+    }
+
+    /// <summary>
+    /// Most bytes of fp32 logits one unembedding call produces. glibc serves an allocation above its dynamic mmap
+    /// threshold (at most 32 MiB) with a fresh mmap that is page-faulted, zeroed and unmapped again every step: one
+    /// [rows, 201,088] fp32 buffer crossed it at ~42 rows, and greedy throughput fell from 829 tok/s at 32 sequences
+    /// to ~305 at 48 and 64 (issue 22). Chunks below the ceiling are reused from the heap.
+    /// </summary>
+    internal const long MaxLogitsChunkBytes = 24L << 20;
+
+    /// <summary>Consecutive (start, count) row ranges covering <paramref name="rows"/>, each within <see cref="MaxLogitsChunkBytes"/>.</summary>
+    internal static IEnumerable<(int Start, int Count)> UnembeddingChunks(int rows, int vocabSize)
+    {
+        int perChunk = (int)Math.Max(1, MaxLogitsChunkBytes / (4L * vocabSize));
+        for (int start = 0; start < rows; start += perChunk) yield return (start, Math.Min(perChunk, rows - start));
     }
 
     private void Validate(IReadOnlyList<SequenceStep> batch)
