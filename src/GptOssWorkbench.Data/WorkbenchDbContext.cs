@@ -33,6 +33,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<RoleReasoningPolicy> ReasoningPolicies => Set<RoleReasoningPolicy>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -21,6 +21,8 @@ public abstract class WorkbenchComponentTest : BunitContext, IAsyncLifetime
         Services.AddHttpContextAccessor();
         Services.AddSingleton<GptOssWorkbench.Web.Audit.AuditLog>();
         Services.AddScoped<GptOssWorkbench.Web.Audit.CurrentAudit>();
+        // Every view of reasoning asks the per-role policy (reading the same database factory, when a role is signed in).
+        Services.AddScoped<GptOssWorkbench.Web.Accounts.ReasoningVisibilityPolicy>();
         // The layout shows the signed-in user; tests start anonymous and may call Authorization.SetAuthorized(...).
         Authorization = AddAuthorization();
     }

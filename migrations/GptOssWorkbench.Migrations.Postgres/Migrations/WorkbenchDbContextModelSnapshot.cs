@@ -779,6 +779,22 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.ToTable("ApiKeys");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.RoleReasoningPolicy", b =>
+                {
+                    b.Property<string>("Role")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Role");
+
+                    b.ToTable("ReasoningPolicies", (string)null);
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.User", b =>
                 {
                     b.Property<string>("Id")

@@ -745,6 +745,22 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.ToTable("ApiKeys");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.RoleReasoningPolicy", b =>
+                {
+                    b.Property<string>("Role")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Visibility")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Role");
+
+                    b.ToTable("ReasoningPolicies", (string)null);
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Workspaces.User", b =>
                 {
                     b.Property<string>("Id")

@@ -18,11 +18,12 @@ public static class AuditActions
     public const string BatchExported = "batch.exported";
     public const string BatchCancelled = "batch.cancelled";
     public const string ConversationDeleted = "conversation.deleted";
+    public const string SettingsChanged = "settings.changed";
 
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
         ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, BatchCreated, BatchExported, BatchCancelled,
-        ConversationDeleted,
+        ConversationDeleted, SettingsChanged,
     ];
 }

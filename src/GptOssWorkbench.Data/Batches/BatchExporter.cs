@@ -15,6 +15,7 @@ using Microsoft.EntityFrameworkCore;
 public static class BatchExporter
 {
     private const int PageSize = 500;
+    private const string ReasoningColumn = "reasoning";
 
     private sealed record Column(string Name, Func<BatchExportRow, object?> Value);
 
@@ -34,7 +35,7 @@ public static class BatchExporter
         new("repeat", r => r.Repeat),
         new("run_id", r => r.RunId),
         new("status", r => r.Status),
-        new("reasoning", r => r.Reasoning),
+        new(ReasoningColumn, r => r.Reasoning),
         new("commentary", r => r.Commentary),
         new("answer", r => r.Answer),
         new("expected", r => r.Expected),
@@ -79,8 +80,12 @@ public static class BatchExporter
     /// It is not a CSV column: a list per token does not fit a cell. <paramref name="tokenText"/> decodes an id (the
     /// data layer knows no tokenizer); without it the token text is left out.
     /// </summary>
+    /// <param name="withReasoning">
+    /// False for an exporter whose role may not see reasoning: the reasoning field is empty and the logprobs (whose
+    /// token texts spell the reasoning out) are left out.
+    /// </param>
     public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
-        Func<int, string>? tokenText = null)
+        Func<int, string>? tokenText = null, bool withReasoning = true)
     {
         var newLine = "\n"u8.ToArray();
         await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
@@ -91,9 +96,9 @@ public static class BatchExporter
                 foreach (var column in Columns)
                 {
                     json.WritePropertyName(column.Name);
-                    WriteJsonValue(json, column, column.Value(row));
+                    WriteJsonValue(json, column, ValueOf(column, row, withReasoning));
                 }
-                if (row.Logprobs is { } logprobs) WriteLogprobs(json, logprobs, tokenText);
+                if (withReasoning && row.Logprobs is { } logprobs) WriteLogprobs(json, logprobs, tokenText);
                 json.WriteEndObject();
             }
             await output.WriteAsync(newLine, cancellationToken);
@@ -105,8 +110,9 @@ public static class BatchExporter
     /// <see cref="CsvTarget.Exact"/> gives every cell back byte for byte (for programs); <see cref="CsvTarget.Spreadsheet"/>
     /// neutralises text cells a spreadsheet would run as a formula (see <see cref="SpreadsheetCells"/>).
     /// </param>
+    /// <param name="withReasoning">False for an exporter whose role may not see reasoning: the reasoning cells are empty.</param>
     public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
-        CsvTarget target = CsvTarget.Exact)
+        CsvTarget target = CsvTarget.Exact, bool withReasoning = true)
     {
         // The library's own injection rewriting is off: it would also rewrite plain numbers like "-3" (see SpreadsheetCells).
         var options = new CsvWriterOptions { Injection = CsvInjection.None };
@@ -114,13 +120,18 @@ public static class BatchExporter
         csv.WriteHeader(ColumnNames.ToArray());
         await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
         {
-            var fields = Columns.Select(c => c.Value(row) is string text && target == CsvTarget.Spreadsheet
+            var fields = Columns.Select(c => ValueOf(c, row, withReasoning) is string text && target == CsvTarget.Spreadsheet
                 ? SpreadsheetCells.Neutralise(text)
-                : CsvText(c, c.Value(row))).ToArray();
+                : CsvText(c, ValueOf(c, row, withReasoning))).ToArray();
             await csv.WriteRecordAsync(fields, cancellationToken);
         }
         await csv.FlushAsync(cancellationToken);
     }
+
+    /// <summary>The column's value, except the reasoning for an exporter who may not see it: the column stays, empty,
+    /// so files keep one shape whoever exports them.</summary>
+    private static object? ValueOf(Column column, BatchExportRow row, bool withReasoning) =>
+        !withReasoning && column.Name == ReasoningColumn ? null : column.Value(row);
 
     private static async IAsyncEnumerable<BatchExportRow> ReadRowsAsync(WorkbenchDbContext db, long batchId,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

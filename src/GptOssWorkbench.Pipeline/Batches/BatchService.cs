@@ -204,11 +204,12 @@ public sealed class BatchService(
     }
 
     /// <summary>One JSON object per item: prompt, metadata, reasoning, commentary and answer in separate fields, then the manifest.</summary>
-    public async Task ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default)
+    /// <param name="withReasoning">False when the exporter's role may not see reasoning (see BatchExporter).</param>
+    public async Task ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default, bool withReasoning = true)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await BatchExporter.WriteJsonlAsync(db, batchId, output, cancellationToken,
-            id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)));
+            id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)), withReasoning);
     }
 
     /// <summary>
@@ -216,10 +217,10 @@ public sealed class BatchService(
     /// run as a formula is neutralised (JSONL and <see cref="CsvTarget.Exact"/> stay byte for byte).
     /// </summary>
     public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default,
-        CsvTarget target = CsvTarget.Exact)
+        CsvTarget target = CsvTarget.Exact, bool withReasoning = true)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target);
+        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target, withReasoning);
     }
 
     private static async Task<BatchJob> FindAsync(WorkbenchDbContext db, long batchId, CancellationToken cancellationToken) =>

@@ -22,6 +22,7 @@ public static class AccountsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<UserAdministration>();
+        builder.Services.AddScoped<ReasoningVisibilityPolicy>();
 
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddIdentityCookies();

@@ -20,7 +20,7 @@ public static class ApiExtensions
         v1.MapGet("/models", ModelsEndpoint.ListAsync)
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser().RequireRole(UserRoles.Viewer, UserRoles.Reviewer, UserRoles.Admin));
-        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions) => completions.HandleAsync(context))
+        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletions completions, ReasoningVisibilityPolicy reasoning) => completions.HandleAsync(context, reasoning))
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser().RequireRole(UserRoles.Reviewer, UserRoles.Admin));
         // Unknown /v1 paths answer like OpenAI does, not with the sign-in redirect of the web pages.

@@ -4,6 +4,8 @@ using System.Security.Claims;
 using System.Text.Json;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Data.Workspaces;
+using GptOssWorkbench.Web.Accounts;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
@@ -22,8 +24,13 @@ public sealed class ChatCompletions(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<IResult> HandleAsync(HttpContext context)
+    /// <param name="reasoningPolicy">
+    /// The key owner's role decides whether reasoning_content is sent: Hidden omits it (streaming and not). Collapsed
+    /// sends it like Shown: an API client has no "click to reveal", and the admin page says so.
+    /// </param>
+    public async Task<IResult> HandleAsync(HttpContext context, ReasoningVisibilityPolicy reasoningPolicy)
     {
+        var sendReasoning = await reasoningPolicy.ForAsync(context.User, context.RequestAborted) != ReasoningVisibility.Hidden;
         var (body, tooLarge) = await ReadBodyAsync(context.Request, options.Value.MaxRequestBodyBytes);
         if (tooLarge)
         {
@@ -83,7 +90,7 @@ public sealed class ChatCompletions(
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
         if (request.Stream)
         {
-            await StreamAsync(context, watcher, turn.RunId, id, created, request);
+            await StreamAsync(context, watcher, turn.RunId, id, created, request, sendReasoning);
             return Results.Empty;
         }
         RunFinished? finished = null;
@@ -110,13 +117,7 @@ public sealed class ChatCompletions(
                 new
                 {
                     index = 0,
-                    message = new
-                    {
-                        role = "assistant",
-                        content = calls.Count > 0 && content.Length == 0 ? null : content,
-                        reasoning_content = reasoning,
-                        tool_calls = calls.Count > 0 ? calls.Select(c => c.ToJson()).ToArray() : null,
-                    },
+                    message = AssistantMessage(content, sendReasoning ? reasoning : null, sendReasoning, calls),
                     finish_reason = FinishReason(finished.FinishReason),
                     logprobs = request.Settings.Logprobs ? ApiLogprobs.Content(answerLogprobs) : null,
                 },
@@ -125,7 +126,21 @@ public sealed class ChatCompletions(
         });
     }
 
-    private async Task StreamAsync(HttpContext context, ApiRunWatcher watcher, long runId, string id, long created, ChatCompletionRequest request)
+    /// <summary>A dictionary rather than an anonymous object: when reasoning is hidden the field is absent, not null.</summary>
+    private static Dictionary<string, object?> AssistantMessage(string content, string? reasoning, bool sendReasoning, IReadOnlyList<ToolCall> calls)
+    {
+        var message = new Dictionary<string, object?>
+        {
+            ["role"] = "assistant",
+            ["content"] = calls.Count > 0 && content.Length == 0 ? null : content,
+        };
+        if (sendReasoning)
+            message["reasoning_content"] = reasoning;
+        message["tool_calls"] = calls.Count > 0 ? calls.Select(c => c.ToJson()).ToArray() : null;
+        return message;
+    }
+
+    private async Task StreamAsync(HttpContext context, ApiRunWatcher watcher, long runId, string id, long created, ChatCompletionRequest request, bool sendReasoning)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
@@ -144,7 +159,8 @@ public sealed class ChatCompletions(
                 switch (update)
                 {
                     case RunDelta { Channel: "analysis" } delta:
-                        await WriteEventAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
+                        if (sendReasoning)
+                            await WriteEventAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
                         break;
                     case RunDelta delta when ToolCalls.IsCall(delta.Recipient):
                         object call;

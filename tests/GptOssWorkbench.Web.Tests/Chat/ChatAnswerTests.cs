@@ -6,7 +6,7 @@ using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Web.Chat;
 
-public sealed class ChatAnswerTests : WorkbenchComponentTest
+public sealed class ChatAnswerTests : DatabaseComponentTest
 {
     private const string Attack = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 

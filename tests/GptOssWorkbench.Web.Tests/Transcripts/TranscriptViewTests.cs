@@ -4,7 +4,7 @@ using Bunit;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Web.Transcripts;
 
-public sealed class TranscriptViewTests : WorkbenchComponentTest
+public sealed class TranscriptViewTests : DatabaseComponentTest
 {
     private const string Attack = "<script>alert('x')</script><img src=x onerror=alert(1)><b>bold</b>";
 
