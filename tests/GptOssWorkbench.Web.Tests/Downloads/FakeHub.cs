@@ -30,6 +30,9 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>File → how many more CDN responses for it serve flipped bytes.</summary>
     public ConcurrentDictionary<string, int> CorruptResponses { get; } = new();
 
+    /// <summary>Files whose responses ignore a Range header and send the whole file with 200, as some proxies do.</summary>
+    public ConcurrentDictionary<string, bool> IgnoreRange { get; } = new();
+
     public bool Gated { get; set; }
 
     public string Endpoint => _hub.Urls.First();
@@ -111,7 +114,7 @@ public sealed class FakeHub : IAsyncDisposable
     {
         long from = 0;
         var range = context.Request.Headers.Range.ToString();
-        if (range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        if (!IgnoreRange.ContainsKey(file) && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
         {
             from = long.Parse(range["bytes=".Length..^1]);
             if (from >= bytes.Length)

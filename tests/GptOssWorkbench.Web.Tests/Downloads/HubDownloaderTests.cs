@@ -95,6 +95,21 @@ public sealed class HubDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_that_ignores_the_range_restarts_the_file_instead_of_appending()
+    {
+        var partial = HubDownloader.PartialDirectory(Out);
+        Directory.CreateDirectory(partial);
+        var half = _hub.Bytes(Weights)[..(_hub.Bytes(Weights).Length / 2)];
+        File.WriteAllBytes(Path.Combine(partial, Weights + ".incomplete"), half);
+        _hub.IgnoreRange[Weights] = true;
+
+        await Download(Downloader());
+
+        AssertSameFilesAsServed();
+        Assert.Contains(_hub.Requests, r => r.Server == "cdn" && r.Path.EndsWith(Weights, StringComparison.Ordinal) && r.Range == $"bytes={half.Length}-" && r.Status == 200);
+    }
+
+    [Fact]
     public async Task An_interrupted_run_leaves_no_model_folder_and_the_next_run_fetches_only_what_is_missing()
     {
         var cut = _hub.Bytes(Weights).Length / 2;
