@@ -42,7 +42,7 @@ builder.Services.AddHangfire(config => config
     .UseStorage(storage));
 builder.Services.AddHangfireServer((sp, options) =>
 {
-    // Each job waits on the engine while its sequence is batched with others: at least max-batch workers.
+    // Each job waits on the engine while its sequence is batched with others: as many workers as the engine batches.
     options.WorkerCount = settings.WorkerCount;
     options.ServerName = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.EffectiveWorkerName;
 });

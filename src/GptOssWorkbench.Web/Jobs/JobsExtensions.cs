@@ -22,9 +22,10 @@ public static class JobsExtensions
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var usePostgres = database.Provider == DatabaseProvider.PostgreSQL;
         var runServer = jobs.RunServerInProcess ?? !usePostgres;
+        var workerCount = JobWorkerCount.For(builder.Configuration);
 
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
-        builder.Services.AddSingleton(new JobStorageMode(usePostgres ? "PostgreSQL" : "in-memory", runServer, jobs.WorkerCount));
+        builder.Services.AddSingleton(new JobStorageMode(usePostgres ? "PostgreSQL" : "in-memory", runServer, workerCount));
         builder.Services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -62,7 +63,7 @@ public static class JobsExtensions
         {
             builder.Services.AddHangfireServer((sp, options) =>
             {
-                options.WorkerCount = jobs.WorkerCount;
+                options.WorkerCount = workerCount;
                 // Without an activator of its own the server creates jobs with the process-global JobActivator.Current,
                 // which is the container of whichever host configured Hangfire last: with two hosts in one process
                 // (tests) one host's InferenceJobs ran against the other host's database, leaving its runs queued.
