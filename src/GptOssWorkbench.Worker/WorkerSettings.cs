@@ -9,7 +9,7 @@ using GptOssWorkbench.Pipeline.Hosting;
 /// Database__Provider=PostgreSQL, Database__ConnectionString=..., Engine__MaxRunning (also the number of jobs taken at once; Jobs__WorkerCount overrides), Jobs__InvisibilityTimeout,
 /// Models__Folders__N__Name/Path, Engine__Device/Dtype/Threads, Pipeline__WorkerName, Workbench__DataDirectory.
 /// </summary>
-public sealed record WorkerSettings(DatabaseTarget Database, string PostgresConnectionString, int WorkerCount, TimeSpan InvisibilityTimeout, string DataDirectory)
+public sealed record WorkerSettings(DatabaseTarget Database, int WorkerCount, TimeSpan InvisibilityTimeout, string DataDirectory)
 {
     public static WorkerSettings Read(IConfiguration configuration)
     {
@@ -23,7 +23,6 @@ public sealed record WorkerSettings(DatabaseTarget Database, string PostgresConn
         var workers = JobWorkerCount.For(configuration);
         return new WorkerSettings(
             DatabaseTarget.PostgreSql(connectionString),
-            connectionString,
             workers,
             configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromMinutes(5)),
             Path.GetFullPath(configuration["Workbench:DataDirectory"] is { Length: > 0 } data ? data : "data"));
