@@ -5,49 +5,23 @@ using GptOssWorkbench.Data;
 using GptOssWorkbench.Pipeline;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
-using GptOssWorkbench.Pipeline.Runs;
-using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Worker;
-using Hangfire;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
 var settings = WorkerSettings.Read(builder.Configuration);
 
+builder.Services.AddSingleton(settings.Database);
 builder.Services.AddDbContextFactory<WorkbenchDbContext>(options => WorkbenchDatabase.Configure(options, settings.Database));
 builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: false, RecoversRuns: false));
-builder.Services.AddWorkerHeartbeat();
 builder.AddWorkerTelemetry();
 builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= Path.Combine(settings.DataDirectory, "models"));
 
-var storageOptions = new PostgreSqlStorageOptions
-{
-    // A killed worker's jobs become visible to the other workers after this long; a live worker keeps extending it.
-    InvisibilityTimeout = settings.InvisibilityTimeout,
-    UseSlidingInvisibilityTimeout = true,
-    // Hangfire.PostgreSql's locks are rows that only their holder deletes; a killed worker's rows stay until this
-    // expires (10 minutes by default). A job it was moving to Processing comes back after the invisibility timeout
-    // but then waits on that job's state lock, so the lock must not outlive the invisibility timeout.
-    DistributedLockTimeout = settings.InvisibilityTimeout,
-};
-var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(settings.PostgresConnectionString, storageOptions), storageOptions);
-builder.Services.AddSingleton<JobStorage>(storage);
-builder.Services.AddHangfire(config => config
-    .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-    .UseSimpleAssemblyNameTypeSerializer()
-    .UseRecommendedSerializerSettings()
-    .UseStorage(storage));
-builder.Services.AddHangfireServer((sp, options) =>
-{
-    // Each job waits on the engine while its sequence is batched with others: at least max-batch workers.
-    options.WorkerCount = settings.WorkerCount;
-    options.ServerName = sp.GetRequiredService<IOptions<PipelineOptions>>().Value.EffectiveWorkerName;
-});
-builder.Services.AddHostedService(sp => new PostgresRunUpdateRelay(settings.PostgresConnectionString,
-    sp.GetRequiredService<RunUpdates>(), sp.GetRequiredService<RunCancellations>(), sp.GetRequiredService<ILogger<PostgresRunUpdateRelay>>()));
+// The same queue wiring as the web app (JobQueueHosting): PostgreSQL storage, the LISTEN/NOTIFY relay, and a server
+// taking as many jobs at once as this process's engines batch (JobWorkerCount), named after this worker.
+builder.Services.AddWorkbenchJobQueue(new JobQueue(UsesPostgres: true, settings.InvisibilityTimeout));
+builder.Services.AddWorkbenchJobServer(settings.WorkerCount, sp => sp.GetRequiredService<IOptions<PipelineOptions>>().Value.EffectiveWorkerName);
 
 var host = builder.Build();
 await using (var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())

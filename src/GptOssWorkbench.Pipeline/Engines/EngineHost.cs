@@ -64,7 +64,7 @@ public sealed class EngineHost(IOptions<EngineHostOptions> options, ILogger<Engi
             };
             var model = new GptOssModel(checkpoint.Weights, engineOptions);
             var tokenizer = HarmonyTokenizer.Shared;
-            var engine = new InferenceEngine(model, tokens => tokenizer.Decode(tokens));
+            var engine = new InferenceEngine(model, tokens => tokenizer.Decode(tokens), settings.Serving());
             return new LoadedEngine(modelName, checkpoint.Info.Fingerprint, settings.Device, checkpoint.Weights, model, engine);
         }
         catch

@@ -2,15 +2,9 @@ namespace GptOssWorkbench.Web.Jobs;
 
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
-using GptOssWorkbench.Pipeline.Runs;
-using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Web.Hosting;
 using Hangfire;
-using Hangfire.AspNetCore;
-using Hangfire.InMemory;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
 
 public static class JobsExtensions
 {
@@ -22,55 +16,17 @@ public static class JobsExtensions
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var usePostgres = database.Provider == DatabaseProvider.PostgreSQL;
         var runServer = jobs.RunServerInProcess ?? !usePostgres;
+        var workerCount = JobWorkerCount.For(builder.Configuration);
 
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section);
-        builder.Services.AddSingleton(new JobStorageMode(usePostgres ? "PostgreSQL" : "in-memory", runServer, jobs.WorkerCount));
-        builder.Services.AddHangfire((sp, config) => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(new HostHangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
-            .UseStorage(sp.GetRequiredService<JobStorage>()));
-        // Hangfire's own registration hands out the process-global JobStorage.Current, which belongs to whichever
-        // host configured it last (tests run several hosts in one process). Each host owns its storage instead.
-        builder.Services.AddSingleton<JobStorage>(sp =>
-        {
-            if (!usePostgres)
-            {
-                return new InMemoryStorage();
-            }
-            // Same lock expiry as the workers (see GptOssWorkbench.Worker's Program): a dead process's lock rows must
-            // not outlive the invisibility timeout that hands its jobs to someone else.
-            var options = new PostgreSqlStorageOptions
-            {
-                InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true, DistributedLockTimeout = jobs.InvisibilityTimeout,
-            };
-            var target = sp.GetRequiredService<DatabaseTarget>();
-            return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
-        });
+        var queue = new JobQueue(usePostgres, jobs.InvisibilityTimeout);
+        builder.Services.AddSingleton(new JobStorageMode(queue.StorageName, runServer, workerCount));
+        builder.Services.AddWorkbenchJobQueue(queue);
         // Runs, batches, models and engines (the same services the worker process uses). The web app recovers
         // interrupted runs on start; in embedded mode it also owns the only queue, so running ones are redone.
         builder.Services.AddWorkbenchPipeline(new PipelineRole(Embedded: !usePostgres, RecoversRuns: true));
         builder.Services.PostConfigure<ModelsOptions>(models => models.DemoModelDirectory ??= DemoModelDirectory(builder));
-        if (usePostgres)
-        {
-            // Live tokens and cancels cross to and from the worker processes by PostgreSQL LISTEN/NOTIFY.
-            builder.Services.AddHostedService(sp => new PostgresRunUpdateRelay(sp.GetRequiredService<DatabaseTarget>().ConnectionString,
-                sp.GetRequiredService<RunUpdates>(), sp.GetRequiredService<RunCancellations>(), sp.GetRequiredService<ILogger<PostgresRunUpdateRelay>>()));
-        }
-        if (runServer)
-        {
-            builder.Services.AddHangfireServer((sp, options) =>
-            {
-                options.WorkerCount = jobs.WorkerCount;
-                // Without an activator of its own the server creates jobs with the process-global JobActivator.Current,
-                // which is the container of whichever host configured Hangfire last: with two hosts in one process
-                // (tests) one host's InferenceJobs ran against the other host's database, leaving its runs queued.
-                options.Activator = new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
-            });
-            // This process runs jobs on its own engines: it is a worker the Dashboard should list.
-            builder.Services.AddWorkerHeartbeat();
-        }
+        if (runServer) builder.Services.AddWorkbenchJobServer(workerCount);
     }
 
     /// <summary>

@@ -12,10 +12,10 @@ public sealed class JobsOptions
     public bool? RunServerInProcess { get; set; }
 
     /// <summary>
-    /// Hangfire workers of the in-process server. A job waits on the engine while its sequence is batched
-    /// with others, so this must be at least the engine's maximum batch size.
+    /// Hangfire workers of the in-process server. Unset (the default): follow the engine, Engine:MaxRunning plus each
+    /// remote engine's MaxConcurrency (see JobWorkerCount), so queued runs can fill the engine's batch.
     /// </summary>
-    public int WorkerCount { get; set; } = 8;
+    public int? WorkerCount { get; set; }
 
     /// <summary>
     /// PostgreSQL queue: how long a fetched job stays hidden from other servers without its worker renewing it, i.e.

@@ -1,4 +1,4 @@
-namespace GptOssWorkbench.Web.Jobs;
+namespace GptOssWorkbench.Pipeline.Hosting;
 
 using Hangfire.Logging;
 using Microsoft.Extensions.Logging;
