@@ -169,6 +169,23 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_review_queue_marks_a_flagged_run_with_its_chip()
+    {
+        var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
+        var (batch, runs) = await _host.SeedBatchAsync("flagged first", "clean second");
+        await _host.FlagAsync(runs[0], RunFlagKind.Unsafe, null, flagger.Id);
+        await SignInAsync(UserRoles.Reviewer);
+
+        var page = Render<ReviewQueuePage>(p => p.Add(c => c.BatchId, batch));
+
+        page.WaitForAssertion(() => Assert.Contains("flagged first", page.Find("[data-testid=transcript]").TextContent));
+        Assert.Equal("flagged unsafe", page.Find("[data-testid=run-flag]").TextContent.Trim());
+        page.Find("[data-testid=queue-skip]").Click();
+        page.WaitForAssertion(() => Assert.Contains("clean second", page.Find("[data-testid=transcript]").TextContent));
+        Assert.Empty(page.FindAll("[data-testid=run-flag]"));
+    }
+
+    [Fact]
     public async Task The_run_list_marks_flagged_runs_and_its_flag_filter_shows_only_them_or_hides_them()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
