@@ -47,7 +47,7 @@ public sealed class BatchFlagExportTests : WorkbenchComponentTest, IAsyncLifetim
     private async Task<(long BatchId, long[] RunIds)> SeedAsync()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var seeded = await _host.SeedBatchAsync("2+2?", FlaggedPrompt, "3+3?");
+        var seeded = await _host.SeedBatchAsync(["2+2?", FlaggedPrompt, "3+3?"]);
         await _host.FlagAsync(seeded.RunIds[1], RunFlagKind.Pii, "=names a real person", flagger.Id);
         return seeded;
     }

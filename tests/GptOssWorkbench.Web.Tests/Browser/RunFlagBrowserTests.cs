@@ -15,7 +15,7 @@ public sealed class RunFlagBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     [Fact]
     public async Task A_reviewer_flags_a_run_as_pii_and_the_batchs_run_list_shows_it_under_flagged_only()
     {
-        var (batchId, runIds) = await host.Host.SeedBatchAsync("Who lives at 12 Elm Street?", "What is 2 + 2?");
+        var (batchId, runIds) = await host.Host.SeedBatchAsync(["Who lives at 12 Elm Street?", "What is 2 + 2?"]);
         var reviewer = await host.Host.CreateUserAsync("reviewer");
         var page = await chromium.NewPageAsync(host.Host.BaseAddress);
         page.SetDefaultTimeout(30_000);

@@ -9,14 +9,17 @@ using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Finished batch runs and flags written straight into a real host's database, for the flag tests.</summary>
+/// <summary>Finished batch runs and flags written straight into a real host's database, for the review and flag tests.</summary>
 public static class FlagSeeds
 {
     public static IDbContextFactory<WorkbenchDbContext> Database(this WorkbenchHost host) =>
         host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
 
-    /// <summary>A batch with one succeeded run per prompt ("Reasoning for …" / "Answer to …"), in item order.</summary>
-    public static async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(this WorkbenchHost host, params string[] prompts)
+    /// <summary>
+    /// A batch with one succeeded run per prompt ("Reasoning for …" / "Answer to …"), in item order, on gpt-oss-20b at low
+    /// effort; <paramref name="logprobs"/> gives a run its recorded tokens.
+    /// </summary>
+    public static async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(this WorkbenchHost host, string[] prompts, Func<string, RunLogprobs>? logprobs = null)
     {
         await using var db = await host.Database().CreateDbContextAsync();
         var now = DateTime.UtcNow;
@@ -32,6 +35,7 @@ public static class FlagSeeds
             };
             run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = "Reasoning for " + prompt, Order = 0, CreatedAt = now });
             run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = "Answer to " + prompt, Order = 1, CreatedAt = now });
+            run.Logprobs = logprobs?.Invoke(prompt);
             run.MoveTo(RunStatus.Running, now);
             run.MoveTo(RunStatus.Succeeded, now);
             return run;

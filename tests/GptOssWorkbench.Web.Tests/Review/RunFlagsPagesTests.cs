@@ -62,7 +62,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task A_reviewer_flags_a_run_changes_the_flag_and_removes_it_and_each_step_shows_is_stored_and_is_audited()
     {
         var reviewer = await SignInAsync(UserRoles.Reviewer);
-        var (_, runs) = await _host.SeedBatchAsync("Where does Ann live?");
+        var (_, runs) = await _host.SeedBatchAsync(["Where does Ann live?"]);
         var page = OpenTranscript(runs[0]);
         Assert.Empty(page.FindAll("[data-testid=run-flag]"));
 
@@ -96,7 +96,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task A_note_over_500_characters_and_an_unknown_kind_are_refused_with_a_clear_message_and_store_nothing()
     {
         await SignInAsync(UserRoles.Reviewer);
-        var (_, runs) = await _host.SeedBatchAsync("Tell me a secret");
+        var (_, runs) = await _host.SeedBatchAsync(["Tell me a secret"]);
         var page = OpenTranscript(runs[0]);
 
         page.Find("[data-testid=flag-note]").Input(new string('x', RunFlag.MaxNoteLength + 1));
@@ -115,7 +115,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task Another_reviewer_can_neither_change_nor_remove_a_flag_they_did_not_set()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var (_, runs) = await _host.SeedBatchAsync("How do I pick a lock?");
+        var (_, runs) = await _host.SeedBatchAsync(["How do I pick a lock?"]);
         await _host.FlagAsync(runs[0], RunFlagKind.Unsafe, "lock picking", flagger.Id);
         await SignInAsync(UserRoles.Reviewer);
 
@@ -137,7 +137,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task An_admin_removes_a_reviewers_flag_and_the_log_names_both()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var (_, runs) = await _host.SeedBatchAsync("My card number is 4111 1111 1111 1111");
+        var (_, runs) = await _host.SeedBatchAsync(["My card number is 4111 1111 1111 1111"]);
         await _host.FlagAsync(runs[0], RunFlagKind.Pii, null, flagger.Id);
         var admin = await SignInAsync(UserRoles.Admin);
 
@@ -154,7 +154,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task A_viewer_sees_the_flag_but_gets_no_editor_and_cannot_flag()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var (_, runs) = await _host.SeedBatchAsync("first", "second");
+        var (_, runs) = await _host.SeedBatchAsync(["first", "second"]);
         await _host.FlagAsync(runs[0], RunFlagKind.Other, "off topic", flagger.Id);
         await SignInAsync(UserRoles.Viewer);
 
@@ -172,7 +172,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task The_review_queue_marks_a_flagged_run_with_its_chip()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var (batch, runs) = await _host.SeedBatchAsync("flagged first", "clean second");
+        var (batch, runs) = await _host.SeedBatchAsync(["flagged first", "clean second"]);
         await _host.FlagAsync(runs[0], RunFlagKind.Unsafe, null, flagger.Id);
         await SignInAsync(UserRoles.Reviewer);
 
@@ -189,7 +189,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
     public async Task The_run_list_marks_flagged_runs_and_its_flag_filter_shows_only_them_or_hides_them()
     {
         var flagger = await _host.CreateUserAsync(UserRoles.Reviewer);
-        var (batch, runs) = await _host.SeedBatchAsync("clean one", "flagged one", "clean two");
+        var (batch, runs) = await _host.SeedBatchAsync(["clean one", "flagged one", "clean two"]);
         await _host.FlagAsync(runs[1], RunFlagKind.Unsafe, "dangerous", flagger.Id);
         await SignInAsync(UserRoles.Reviewer);
         Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo($"review?batch={batch}");
