@@ -29,6 +29,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Tag> Tags => Set<Tag>();
     public DbSet<SpanAnnotation> SpanAnnotations => Set<SpanAnnotation>();
+    public DbSet<RunFlag> RunFlags => Set<RunFlag>();
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
@@ -55,6 +56,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
         configurationBuilder.Properties<BatchStatus>().HaveConversion<string>();
         configurationBuilder.Properties<MessageRole>().HaveConversion<string>();
         configurationBuilder.Properties<ComparisonVote>().HaveConversion<string>();
+        configurationBuilder.Properties<RunFlagKind>().HaveConversion<string>();
         // All times are UTC DateTime (not DateTimeOffset: SQLite cannot ORDER BY those). SQLite hands them
         // back as Kind=Unspecified and Npgsql refuses to write that to timestamptz, so pin Kind=Utc both ways.
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();

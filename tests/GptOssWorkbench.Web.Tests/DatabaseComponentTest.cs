@@ -14,6 +14,7 @@ public abstract class DatabaseComponentTest : WorkbenchComponentTest
     {
         Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(Db);
         Services.AddScoped<CurrentReviewer>();
+        Services.AddScoped<RunFlags>();
     }
 
     protected TestDatabase Db { get; } = new();

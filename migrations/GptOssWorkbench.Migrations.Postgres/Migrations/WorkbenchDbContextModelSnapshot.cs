@@ -462,6 +462,34 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Reviews.RunFlag", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("FlaggedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FlaggedByUserId")
+                        .IsRequired()
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("FlaggedByUserId");
+
+                    b.ToTable("RunFlags", (string)null);
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Reviews.SpanAnnotation", b =>
                 {
                     b.Property<long>("Id")
@@ -1133,6 +1161,25 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Navigation("Run");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Reviews.RunFlag", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", "FlaggedBy")
+                        .WithMany()
+                        .HasForeignKey("FlaggedByUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "Run")
+                        .WithOne("Flag")
+                        .HasForeignKey("GptOssWorkbench.Data.Reviews.RunFlag", "RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("FlaggedBy");
+
+                    b.Navigation("Run");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Reviews.SpanAnnotation", b =>
                 {
                     b.HasOne("GptOssWorkbench.Data.Workspaces.User", "Author")
@@ -1406,6 +1453,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Navigation("Annotations");
 
                     b.Navigation("Comments");
+
+                    b.Navigation("Flag");
 
                     b.Navigation("Logprobs");
 

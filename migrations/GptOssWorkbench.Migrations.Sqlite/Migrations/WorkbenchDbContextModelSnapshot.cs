@@ -438,6 +438,34 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Reviews.RunFlag", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FlaggedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FlaggedByUserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("FlaggedByUserId");
+
+                    b.ToTable("RunFlags", (string)null);
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Reviews.SpanAnnotation", b =>
                 {
                     b.Property<long>("Id")
@@ -1097,6 +1125,25 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Navigation("Run");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Reviews.RunFlag", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", "FlaggedBy")
+                        .WithMany()
+                        .HasForeignKey("FlaggedByUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "Run")
+                        .WithOne("Flag")
+                        .HasForeignKey("GptOssWorkbench.Data.Reviews.RunFlag", "RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("FlaggedBy");
+
+                    b.Navigation("Run");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Reviews.SpanAnnotation", b =>
                 {
                     b.HasOne("GptOssWorkbench.Data.Workspaces.User", "Author")
@@ -1370,6 +1417,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Navigation("Annotations");
 
                     b.Navigation("Comments");
+
+                    b.Navigation("Flag");
 
                     b.Navigation("Logprobs");
 

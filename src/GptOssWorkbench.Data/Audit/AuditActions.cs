@@ -19,11 +19,16 @@ public static class AuditActions
     public const string BatchCancelled = "batch.cancelled";
     public const string ConversationDeleted = "conversation.deleted";
     public const string SettingsChanged = "settings.changed";
+    public const string RunFlagged = "run.flagged";
+    public const string RunUnflagged = "run.unflagged";
+
+    /// <summary>An export that included flagged runs (the exporter asked for them): which runs, of which kind.</summary>
+    public const string FlaggedRunsExported = "run.flagged-exported";
 
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
         ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, BatchCreated, BatchExported, BatchCancelled,
-        ConversationDeleted, SettingsChanged,
+        ConversationDeleted, SettingsChanged, RunFlagged, RunUnflagged, FlaggedRunsExported,
     ];
 }

@@ -58,6 +58,13 @@ public class BatchExportRow
     public int? PromptTokenCount { get; init; }
     public string? PromptTokensSha256 { get; init; }
 
+    /// <summary>The run's flag kind when a reviewer flagged it (only flagged runs an exporter asked for are exported).</summary>
+    public Reviews.RunFlagKind? FlagKind { get; init; }
+
+    /// <summary><see cref="FlagKind"/> as the file spells it: unsafe, pii, other.</summary>
+    public string? Flag => FlagKind?.ToString().ToLowerInvariant();
+    public string? FlagNote { get; init; }
+
     /// <summary>Every generated token's logprob, when the run recorded them (JSONL only).</summary>
     public IReadOnlyList<TokenLogprob>? Logprobs { get; init; }
 
@@ -118,6 +125,8 @@ public class BatchExportRow
             PromptTokenCount = manifest?.PromptTokenCount,
             PromptTokensSha256 = manifest?.PromptTokensSha256,
             Logprobs = run?.Logprobs?.Read(),
+            FlagKind = run?.Flag?.Kind,
+            FlagNote = run?.Flag?.Note,
         };
     }
 }

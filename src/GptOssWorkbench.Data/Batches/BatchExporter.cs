@@ -11,6 +11,11 @@ using Microsoft.EntityFrameworkCore;
 /// Writes a batch's results as JSONL or CSV with the same columns (<see cref="Columns"/>). In JSONL the
 /// metadata is a nested object and stop a list; in CSV both are JSON text in their cell. Items are read
 /// in pages, so a 100,000-item batch does not sit in memory.
+/// <para>
+/// Items whose run is flagged (<see cref="Reviews.RunFlag"/>: unsafe, PII, other) are left out unless the exporter asks
+/// for them (<c>includeFlagged</c>); then their <c>flag</c> and <c>flag_note</c> columns say why they were flagged. The
+/// columns are there in every file (empty for unflagged runs), so files keep one shape whoever exports them.
+/// </para>
 /// </summary>
 public static class BatchExporter
 {
@@ -67,6 +72,8 @@ public static class BatchExporter
         new("seed", r => r.Seed),
         new("prompt_token_count", r => r.PromptTokenCount),
         new("prompt_tokens_sha256", r => r.PromptTokensSha256),
+        new("flag", r => r.Flag),
+        new("flag_note", r => r.FlagNote),
     ];
 
     /// <summary>Keeps non-ASCII text and &lt; &gt; readable in files (the output is not embedded in HTML).</summary>
@@ -84,12 +91,15 @@ public static class BatchExporter
     /// False for an exporter whose role may not see reasoning: the reasoning field is empty and the logprobs (whose
     /// token texts spell the reasoning out) are left out.
     /// </param>
-    public static async Task WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
-        Func<int, string>? tokenText = null, bool withReasoning = true)
+    /// <param name="includeFlagged">True when the exporter asked for flagged runs too (see the class summary).</param>
+    public static async Task<BatchExportSummary> WriteJsonlAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
+        Func<int, string>? tokenText = null, bool withReasoning = true, bool includeFlagged = false)
     {
         var newLine = "\n"u8.ToArray();
-        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        var summary = new SummaryBuilder();
+        await foreach (var row in ReadRowsAsync(db, batchId, includeFlagged, cancellationToken))
         {
+            summary.Add(row);
             using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = ReadableJson.Encoder }))
             {
                 json.WriteStartObject();
@@ -104,6 +114,7 @@ public static class BatchExporter
             await output.WriteAsync(newLine, cancellationToken);
         }
         await output.FlushAsync(cancellationToken);
+        return await summary.BuildAsync(db, batchId, includeFlagged, cancellationToken);
     }
 
     /// <param name="target">
@@ -111,21 +122,46 @@ public static class BatchExporter
     /// neutralises text cells a spreadsheet would run as a formula (see <see cref="SpreadsheetCells"/>).
     /// </param>
     /// <param name="withReasoning">False for an exporter whose role may not see reasoning: the reasoning cells are empty.</param>
-    public static async Task WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
-        CsvTarget target = CsvTarget.Exact, bool withReasoning = true)
+    /// <param name="includeFlagged">True when the exporter asked for flagged runs too (see the class summary).</param>
+    public static async Task<BatchExportSummary> WriteCsvAsync(WorkbenchDbContext db, long batchId, Stream output, CancellationToken cancellationToken = default,
+        CsvTarget target = CsvTarget.Exact, bool withReasoning = true, bool includeFlagged = false)
     {
+        var summary = new SummaryBuilder();
         // The library's own injection rewriting is off: it would also rewrite plain numbers like "-3" (see SpreadsheetCells).
         var options = new CsvWriterOptions { Injection = CsvInjection.None };
         await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
         csv.WriteHeader(ColumnNames.ToArray());
-        await foreach (var row in ReadRowsAsync(db, batchId, cancellationToken))
+        await foreach (var row in ReadRowsAsync(db, batchId, includeFlagged, cancellationToken))
         {
+            summary.Add(row);
             var fields = Columns.Select(c => ValueOf(c, row, withReasoning) is string text && target == CsvTarget.Spreadsheet
                 ? SpreadsheetCells.Neutralise(text)
                 : CsvText(c, ValueOf(c, row, withReasoning))).ToArray();
             await csv.WriteRecordAsync(fields, cancellationToken);
         }
         await csv.FlushAsync(cancellationToken);
+        return await summary.BuildAsync(db, batchId, includeFlagged, cancellationToken);
+    }
+
+    /// <summary>Counts what went into a file, and which flagged runs, for the exporter's audit entry.</summary>
+    private sealed class SummaryBuilder
+    {
+        private int _rows;
+        private readonly List<FlaggedRun> _flagged = [];
+
+        public void Add(BatchExportRow row)
+        {
+            _rows++;
+            if (row.RunId is { } runId && row.FlagKind is { } kind)
+                _flagged.Add(new FlaggedRun(runId, kind));
+        }
+
+        public async Task<BatchExportSummary> BuildAsync(WorkbenchDbContext db, long batchId, bool includeFlagged, CancellationToken cancellationToken)
+        {
+            var leftOut = includeFlagged ? 0 : await db.BatchItems
+                .CountAsync(i => i.BatchJobId == batchId && i.Run != null && i.Run.Flag != null, cancellationToken);
+            return new BatchExportSummary(_rows, _flagged, leftOut);
+        }
     }
 
     /// <summary>The column's value, except the reasoning for an exporter who may not see it: the column stays, empty,
@@ -133,7 +169,7 @@ public static class BatchExporter
     private static object? ValueOf(Column column, BatchExportRow row, bool withReasoning) =>
         !withReasoning && column.Name == ReasoningColumn ? null : column.Value(row);
 
-    private static async IAsyncEnumerable<BatchExportRow> ReadRowsAsync(WorkbenchDbContext db, long batchId,
+    private static async IAsyncEnumerable<BatchExportRow> ReadRowsAsync(WorkbenchDbContext db, long batchId, bool includeFlagged,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!await db.BatchJobs.AnyAsync(b => b.Id == batchId, cancellationToken))
@@ -143,9 +179,11 @@ public static class BatchExporter
         {
             var page = await db.BatchItems.AsNoTracking()
                 .Where(i => i.BatchJobId == batchId && i.Order > after)
+                .Where(i => includeFlagged || i.Run == null || i.Run.Flag == null)
                 .OrderBy(i => i.Order)
                 .Take(PageSize)
                 .Include(i => i.Run).ThenInclude(r => r!.Messages)
+                .Include(i => i.Run).ThenInclude(r => r!.Flag)
                 .Include(i => i.Run).ThenInclude(r => r!.Logprobs)
                 .AsSplitQuery()
                 .ToListAsync(cancellationToken);

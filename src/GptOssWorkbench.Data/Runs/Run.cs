@@ -87,6 +87,9 @@ public class Run
     public List<Tag> Tags { get; set; } = [];
     public List<SpanAnnotation> Annotations { get; set; } = [];
 
+    /// <summary>The run's flag (unsafe, PII, other), if a reviewer set one: flagged runs stay out of exports by default.</summary>
+    public RunFlag? Flag { get; set; }
+
     public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     /// <summary>

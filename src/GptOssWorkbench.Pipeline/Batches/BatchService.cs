@@ -205,22 +205,24 @@ public sealed class BatchService(
 
     /// <summary>One JSON object per item: prompt, metadata, reasoning, commentary and answer in separate fields, then the manifest.</summary>
     /// <param name="withReasoning">False when the exporter's role may not see reasoning (see BatchExporter).</param>
-    public async Task ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default, bool withReasoning = true)
+    /// <param name="includeFlagged">True when the exporter asked for flagged runs too; by default they are left out.</param>
+    public async Task<BatchExportSummary> ExportJsonlAsync(long batchId, Stream output, CancellationToken cancellationToken = default, bool withReasoning = true,
+        bool includeFlagged = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteJsonlAsync(db, batchId, output, cancellationToken,
-            id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)), withReasoning);
+        return await BatchExporter.WriteJsonlAsync(db, batchId, output, cancellationToken,
+            id => System.Text.Encoding.UTF8.GetString(GptOssWorkbench.Engine.Harmony.HarmonyTokenizer.Shared.TokenBytes(id)), withReasoning, includeFlagged);
     }
 
     /// <summary>
     /// The same columns as <see cref="ExportJsonlAsync"/> as CSV with a header row; for a spreadsheet, text that would
     /// run as a formula is neutralised (JSONL and <see cref="CsvTarget.Exact"/> stay byte for byte).
     /// </summary>
-    public async Task ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default,
-        CsvTarget target = CsvTarget.Exact, bool withReasoning = true)
+    public async Task<BatchExportSummary> ExportCsvAsync(long batchId, Stream output, CancellationToken cancellationToken = default,
+        CsvTarget target = CsvTarget.Exact, bool withReasoning = true, bool includeFlagged = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target, withReasoning);
+        return await BatchExporter.WriteCsvAsync(db, batchId, output, cancellationToken, target, withReasoning, includeFlagged);
     }
 
     private static async Task<BatchJob> FindAsync(WorkbenchDbContext db, long batchId, CancellationToken cancellationToken) =>

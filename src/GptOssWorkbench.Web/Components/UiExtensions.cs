@@ -18,6 +18,7 @@ public static class UiExtensions
             sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<GptOssWorkbench.Data.WorkbenchDbContext>>(),
             sp.GetService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),
             sp.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationService>()));
+        builder.Services.AddScoped<GptOssWorkbench.Web.Review.RunFlags>();
     }
 
     public static void UseWorkbenchUi(this WebApplication app)

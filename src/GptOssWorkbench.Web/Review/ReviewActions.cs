@@ -93,6 +93,7 @@ public static class ReviewActions
             .Include(r => r.Comments).ThenInclude(c => c.Author)
             .Include(r => r.Tags)
             .Include(r => r.Annotations)
+            .Include(r => r.Flag).ThenInclude(f => f!.FlaggedBy)
             .SingleOrDefaultAsync(r => r.Id == runId);
         if (run is not null)
             run.Messages = run.Messages.OrderBy(m => m.Order).ThenBy(m => m.Id).ToList();

@@ -26,6 +26,15 @@ public enum GradeFilter
     Graded,
 }
 
+/// <summary>Runs by whether a reviewer flagged them (unsafe, PII, other).</summary>
+public enum FlagFilter
+{
+    Any,
+    Flagged,
+    /// <summary>Leave flagged runs out, as exports do by default.</summary>
+    Unflagged,
+}
+
 /// <summary>The transcript browser's filters, applied in the database (the list is paged server-side).</summary>
 public sealed record RunFilter
 {
@@ -37,6 +46,7 @@ public sealed record RunFilter
     /// <summary>The run's sampling temperature (manifest), compared exactly: the batch page links with a matrix value.</summary>
     public double? Temperature { get; init; }
     public RatingFilter Rating { get; init; }
+    public FlagFilter Flag { get; init; }
 
     /// <summary>
     /// Grading is C# (<see cref="GptOssWorkbench.Data.Batches.AnswerGrader"/>), so <see cref="Apply"/> cannot do it:
@@ -82,6 +92,12 @@ public sealed record RunFilter
             var end = DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc);
             runs = runs.Where(r => r.CreatedAt < end);
         }
+        runs = Flag switch
+        {
+            FlagFilter.Flagged => runs.Where(r => r.Flag != null),
+            FlagFilter.Unflagged => runs.Where(r => r.Flag == null),
+            _ => runs,
+        };
         var by = RatingsBy;
         runs = Rating switch
         {

@@ -11,10 +11,11 @@ using GptOssWorkbench.Data.Runs;
 /// </summary>
 public static class RunFilterQuery
 {
-    public const string BatchName = "batch", TextName = "q", ModelName = "model", EffortName = "effort", TemperatureName = "temperature", GradeName = "grade";
+    public const string BatchName = "batch", TextName = "q", ModelName = "model", EffortName = "effort", TemperatureName = "temperature", GradeName = "grade", FlagName = "flag";
 
     /// <summary><paramref name="filter"/> with the address's values (unreadable ones left unset).</summary>
-    public static RunFilter Read(RunFilter filter, string? batch, string? text, string? model, string? effort, string? temperature, string? grade) => filter with
+    public static RunFilter Read(RunFilter filter, string? batch, string? text, string? model, string? effort, string? temperature, string? grade,
+        string? flag = null) => filter with
     {
         BatchId = long.TryParse(batch, NumberStyles.None, CultureInfo.InvariantCulture, out var batchId) ? batchId : null,
         Text = string.IsNullOrWhiteSpace(text) ? null : text,
@@ -22,6 +23,7 @@ public static class RunFilterQuery
         Effort = EnumByName<ReasoningEffort>(effort),
         Temperature = double.TryParse(temperature, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && double.IsFinite(t) ? t : null,
         Grade = EnumByName<GradeFilter>(grade) ?? GradeFilter.Any,
+        Flag = EnumByName<FlagFilter>(flag) ?? FlagFilter.Any,
     };
 
     /// <summary>The address of the Review list with these filters (only the ones the address carries).</summary>
@@ -40,6 +42,7 @@ public static class RunFilterQuery
         // "R": the exact double comes back, so the exact-match temperature filter finds the runs the link was made for.
         Add(TemperatureName, filter.Temperature?.ToString("R", CultureInfo.InvariantCulture));
         Add(GradeName, filter.Grade == GradeFilter.Any ? null : filter.Grade.ToString().ToLowerInvariant());
+        Add(FlagName, filter.Flag == FlagFilter.Any ? null : filter.Flag.ToString().ToLowerInvariant());
         return parts.Count == 0 ? "review" : "review?" + string.Join("&", parts);
     }
 

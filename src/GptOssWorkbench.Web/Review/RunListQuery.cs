@@ -10,12 +10,12 @@ using Microsoft.EntityFrameworkCore;
 /// <summary>
 /// One line of the transcript browser. <see cref="Answer"/>: the start of the final answer on one line (null: none yet).
 /// <see cref="Expected"/>: the batch file's reference answer, if any; <see cref="Correct"/>: the run graded against it
-/// by <see cref="AnswerGrader"/> (null: no reference or not finished).
+/// by <see cref="AnswerGrader"/> (null: no reference or not finished). <see cref="Flag"/>: the run's flag kind, if flagged.
 /// </summary>
 public sealed record RunRow(
     long Id, DateTime CreatedAt, RunStatus Status, string Model, ReasoningEffort Effort, string? BatchName,
     string Prompt, string? Answer, int ReasoningTokens, int OutputTokens, double? AnswerScore, double? ReasoningScore, List<string> Tags,
-    string? Expected = null, bool? Correct = null);
+    string? Expected = null, bool? Correct = null, GptOssWorkbench.Data.Reviews.RunFlagKind? Flag = null, string? FlagNote = null);
 
 public static partial class RunListQuery
 {
@@ -62,7 +62,9 @@ public static partial class RunListQuery
                 // Graded on the whole answer (the preview above is cut), fetched only for runs that have a reference.
                 AnswerGrader.Grade(r.BatchItem == null ? null : r.BatchItem.Expected, r.Status,
                     r.BatchItem == null || r.BatchItem.Expected == null ? null
-                        : answers.Where(m => m.RunId == r.Id).Select(m => m.Content).FirstOrDefault())))
+                        : answers.Where(m => m.RunId == r.Id).Select(m => m.Content).FirstOrDefault()),
+                r.Flag == null ? null : r.Flag.Kind,
+                r.Flag == null ? null : r.Flag.Note))
             .ToListAsync(cancellationToken);
         return (rows, total);
     }

@@ -1,10 +1,9 @@
 namespace GptOssWorkbench.Web.Tests.Browser;
 
 using GptOssWorkbench.Data;
-using GptOssWorkbench.Data.Batches;
-using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Web.Tests.Hosting;
+using GptOssWorkbench.Web.Tests.Review;
 using GptOssWorkbench.Web.Tests.Transcripts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,33 +17,10 @@ public sealed class ReviewQueueBrowserTests(WorkbenchHostFixture host, ChromiumF
     protected override ChromiumFixture Browser => chromium;
 
     /// <param name="withTokens">Store logprobs for each run: reasoning tokens at p 0.3, answer tokens at 0.95.</param>
-    private async Task<(long BatchId, long[] RunIds)> SeedBatchAsync(string[] prompts, bool withTokens = false)
-    {
-        var factory = host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
-        await using var db = await factory.CreateDbContextAsync();
-        var now = DateTime.UtcNow;
-        var batch = new BatchJob { Name = "queue-" + Guid.NewGuid().ToString("N")[..6], SourceFileName = "q.csv", CreatedAt = now, Matrix = new BatchMatrix { Models = ["gpt-oss-20b"] } };
-        db.BatchJobs.Add(batch);
-        var runs = prompts.Select((prompt, order) =>
-        {
-            var run = new Run
-            {
-                Source = RunSource.Batch, PromptText = prompt, CreatedAt = now, BatchJob = batch,
-                BatchItem = new BatchItem { BatchJob = batch, Order = order, SourceLine = order + 2, Prompt = prompt, ModelName = "gpt-oss-20b" },
-                Manifest = new RunManifest { ModelName = "gpt-oss-20b", ReasoningEffort = ReasoningEffort.Low, MaxTokens = 64 },
-            };
-            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Analysis, Content = "Reasoning for " + prompt, Order = 0, CreatedAt = now });
-            run.Messages.Add(new Message { Role = MessageRole.Assistant, Channel = MessageChannels.Final, Content = "Answer to " + prompt, Order = 1, CreatedAt = now });
-            if (withTokens)
-                run.Logprobs = RunLogprobs.Create(GeneratedTokens.ReasoningAndAnswer("Reasoning for " + prompt, 0.3, "Answer to " + prompt, 0.95));
-            run.MoveTo(RunStatus.Running, now);
-            run.MoveTo(RunStatus.Succeeded, now);
-            return run;
-        }).ToList();
-        db.Runs.AddRange(runs);
-        await db.SaveChangesAsync();
-        return (batch.Id, runs.Select(r => r.Id).ToArray());
-    }
+    private Task<(long BatchId, long[] RunIds)> SeedBatchAsync(string[] prompts, bool withTokens = false) =>
+        host.Host.SeedBatchAsync(prompts, withTokens
+            ? prompt => RunLogprobs.Create(GeneratedTokens.ReasoningAndAnswer("Reasoning for " + prompt, 0.3, "Answer to " + prompt, 0.95))
+            : null);
 
     [Fact]
     public async Task Queue_is_rated_with_the_keyboard_even_after_a_mouse_click_on_save()
