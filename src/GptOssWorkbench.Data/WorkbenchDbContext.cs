@@ -31,6 +31,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<SpanAnnotation> SpanAnnotations => Set<SpanAnnotation>();
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
+    public DbSet<ModelDownload> ModelDownloads => Set<ModelDownload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<RoleReasoningPolicy> ReasoningPolicies => Set<RoleReasoningPolicy>();
