@@ -52,7 +52,10 @@ public class ModelDownload
     public DateTime? UpdatedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
 
-    public bool IsActive => Status is ModelDownloadStatus.Queued or ModelDownloadStatus.Downloading or ModelDownloadStatus.Verifying;
+    /// <summary>The statuses of a download still under way (at most one per repo and revision, see ModelDownloadConfiguration).</summary>
+    public static readonly ModelDownloadStatus[] ActiveStatuses = [ModelDownloadStatus.Queued, ModelDownloadStatus.Downloading, ModelDownloadStatus.Verifying];
+
+    public bool IsActive => ActiveStatuses.Contains(Status);
 }
 
 public enum ModelDownloadStatus

@@ -21,7 +21,7 @@ using Microsoft.Extensions.Logging;
 public sealed class ModelDownloadJob(IDbContextFactory<WorkbenchDbContext> dbFactory, HubClient client, HubOptions hub, ModelCatalog catalog,
     TimeProvider clock, ILogger<ModelDownloadJob> logger, ILogger<HubDownloader> downloaderLogger)
 {
-    private static readonly ModelDownloadStatus[] Active = [ModelDownloadStatus.Queued, ModelDownloadStatus.Downloading, ModelDownloadStatus.Verifying];
+    private static readonly ModelDownloadStatus[] Active = ModelDownload.ActiveStatuses;
 
     public async Task RunAsync(long downloadId, PerformContext? context, CancellationToken shutdown)
     {

@@ -19,7 +19,7 @@ public sealed class ModelDownloadRefusedException(string message) : Exception(me
 public sealed class ModelDownloadService(IDbContextFactory<WorkbenchDbContext> dbFactory, IBackgroundJobClient jobs, HubOptions hub,
     TimeProvider clock, ILogger<ModelDownloadService> logger)
 {
-    private static readonly ModelDownloadStatus[] Active = [ModelDownloadStatus.Queued, ModelDownloadStatus.Downloading, ModelDownloadStatus.Verifying];
+    private static readonly ModelDownloadStatus[] Active = ModelDownload.ActiveStatuses;
 
     public async Task<ModelDownload> RequestAsync(ModelDownloadRequest request, CancellationToken cancellationToken = default)
     {

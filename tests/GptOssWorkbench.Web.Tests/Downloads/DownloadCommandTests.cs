@@ -124,15 +124,5 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>tests/GptOssWorkbench.Web.Tests/bin/&lt;Configuration&gt;/&lt;tfm&gt;/ → src/GptOssWorkbench.Cli/bin/&lt;Configuration&gt;/&lt;tfm&gt;/gptoss.dll</summary>
-    private static string GptossDll
-    {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            var repository = testOutput.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(repository, "src", "GptOssWorkbench.Cli", "bin", testOutput.Parent.Name, testOutput.Name, "gptoss.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the CLI first: {dll}");
-        }
-    }
+    private static string GptossDll => WorkerProcess.BuiltDll("GptOssWorkbench.Cli", "gptoss.dll");
 }
