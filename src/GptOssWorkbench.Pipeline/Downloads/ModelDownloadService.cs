@@ -89,8 +89,13 @@ public sealed class ModelDownloadService(IDbContextFactory<WorkbenchDbContext> d
     public async Task RecoverAsync(bool requeueRunning, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var ids = await db.ModelDownloads.Where(d => d.Status == ModelDownloadStatus.Queued || (requeueRunning && (d.Status == ModelDownloadStatus.Downloading || d.Status == ModelDownloadStatus.Verifying)))
-            .Select(d => d.Id).ToListAsync(cancellationToken);
+        if (requeueRunning)
+        {
+            // Back to Queued before the new job exists: it claims by status, and may start before its id is recorded.
+            await db.ModelDownloads.Where(d => d.Status == ModelDownloadStatus.Downloading || d.Status == ModelDownloadStatus.Verifying)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, ModelDownloadStatus.Queued), cancellationToken);
+        }
+        var ids = await db.ModelDownloads.Where(d => d.Status == ModelDownloadStatus.Queued).Select(d => d.Id).ToListAsync(cancellationToken);
         foreach (var id in ids) await EnqueueAsync(id, cancellationToken);
         if (ids.Count > 0) logger.LogWarning("Resuming {Count} interrupted model download(s): {Ids}", ids.Count, string.Join(", ", ids));
     }

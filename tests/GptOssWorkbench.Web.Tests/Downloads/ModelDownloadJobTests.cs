@@ -126,4 +126,50 @@ public sealed class ModelDownloadJobTests : IAsyncLifetime
         Assert.Contains("is not a hub repo id", refused.Message);
         Assert.Empty(await Downloads.RecentAsync());
     }
+
+    [Fact]
+    public async Task Only_admins_get_the_download_panel_on_the_models_page()
+    {
+        var (admin, _) = await _host.SignedInClientAsync("admin");
+        var (reviewer, _) = await _host.SignedInClientAsync("reviewer");
+        using (admin)
+        using (reviewer)
+        {
+            Assert.Contains("data-testid=\"download-start\"", await admin.GetStringAsync("/models"));
+            var reviewerPage = await reviewer.GetStringAsync("/models");
+            Assert.Contains("Add a model folder", reviewerPage); // the page itself did render
+            Assert.DoesNotContain("data-testid=\"model-download\"", reviewerPage);
+        }
+    }
+
+    [Fact]
+    public async Task A_download_a_restart_interrupted_resumes_from_its_partial_files_when_recovered()
+    {
+        // What a killed embedded host leaves: a row still Downloading (its in-memory job gone) and half a file on disk.
+        var target = Downloads.TargetFolder(FakeHub.Repo, "main");
+        var partial = HubDownloader.PartialDirectory(target);
+        Directory.CreateDirectory(partial);
+        var weights = _hub.Bytes("model.safetensors");
+        File.WriteAllBytes(Path.Combine(partial, "model.safetensors.incomplete"), weights[..(weights.Length / 2)]);
+        long id;
+        await using (var db = await _host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+        {
+            var row = new ModelDownload
+            {
+                Repo = FakeHub.Repo, Revision = "main", TargetFolder = target, Status = ModelDownloadStatus.Downloading, JobId = "lost-job",
+                RequestedBy = "admin@example.test", CreatedAt = DateTime.UtcNow,
+            };
+            db.ModelDownloads.Add(row);
+            await db.SaveChangesAsync();
+            id = row.Id;
+        }
+
+        await Downloads.RecoverAsync(requeueRunning: true);
+        var done = await PipelineWaits.WaitForDownloadAsync(_host.Services, id, d => !d.IsActive);
+
+        Assert.True(done.Status == ModelDownloadStatus.Completed, done.Error);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(target, "model.safetensors")));
+        Assert.Contains(_hub.Requests, r => r.Server == "cdn" && r.Range == $"bytes={weights.Length / 2}-" && r.Status == 206);
+        Assert.Single(await Catalog.ListAsync(), m => m.Name == FakeHub.Repo);
+    }
 }
