@@ -1,8 +1,12 @@
 namespace GptOssWorkbench.Web.Tests.Browser;
 
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Audit;
 using GptOssWorkbench.Web.Tests.Downloads;
 using GptOssWorkbench.Web.Tests.Hosting;
 using GptOssWorkbench.Web.Tests.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -17,6 +21,7 @@ public sealed class ModelDownloadBrowserTests(ChromiumFixture chromium) : Browse
 
     private FakeHub _hub = null!;
     private WorkbenchHost _host = null!;
+    private IPage? _page;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
@@ -31,19 +36,28 @@ public sealed class ModelDownloadBrowserTests(ChromiumFixture chromium) : Browse
 
     async Task IAsyncLifetime.DisposeAsync()
     {
-        _hub.HoldMidFile?.TrySetResult();
-        await _host.DisposeAsync();
-        await _hub.DisposeAsync();
-        await DisposeAsync();
+        try
+        {
+            await DisposeAsync(); // the Content-Security-Policy check of BrowserTest
+        }
+        finally
+        {
+            _hub.HoldMidFile?.TrySetResult();
+            // Close the page first: its open circuit kept this host's shutdown past its timeout now and then.
+            if (_page is not null) await _page.Context.CloseAsync();
+            await _host.DisposeAsync();
+            await _hub.DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task An_admin_downloads_a_model_watches_its_progress_across_a_reload_and_sees_it_added()
     {
         _hub.HoldMidFile = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var page = await chromium.NewPageAsync(_host.BaseAddress);
+        var page = _page = await chromium.NewPageAsync(_host.BaseAddress);
         page.SetDefaultTimeout(60_000);
-        await TestAccounts.SignInAsync(page, await _host.CreateUserAsync("admin"));
+        var admin = await _host.CreateUserAsync("admin");
+        await TestAccounts.SignInAsync(page, admin);
         await page.GotoAsync("/models");
         await page.WaitForSelectorAsync("[data-interactive=true]");
 
@@ -74,5 +88,10 @@ public sealed class ModelDownloadBrowserTests(ChromiumFixture chromium) : Browse
         var card = page.GetByTestId("model-card").Filter(new() { Has = page.GetByTestId("model-name").GetByText(FakeHub.Repo, new() { Exact = true }) });
         await Expect(card.GetByTestId("model-facts")).ToContainTextAsync("parameters");
         await Expect(card.GetByTestId("model-params")).ToContainTextAsync("layers");
+
+        await using var db = await _host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        var audit = await db.AuditLog.Where(e => e.Action == AuditActions.ModelDownloadRequested || e.Action == AuditActions.ModelAdded).ToListAsync();
+        Assert.Equal([AuditActions.ModelDownloadRequested, AuditActions.ModelAdded], audit.OrderBy(e => e.Id).Select(e => e.Action));
+        Assert.All(audit, e => Assert.Equal(admin.Email, e.Actor));
     }
 }
