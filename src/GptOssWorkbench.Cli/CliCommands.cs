@@ -10,6 +10,7 @@ public static class CliCommands
         yield return InfoCommand.Create();
         yield return MakeModelCommand.Create();
         yield return InspectCommand.Create();
+        yield return DownloadCommand.Create();
         yield return LogitsCommand.Create();
         yield return GenerateCommand.Create();
         yield return RenderCommand.Create();

@@ -32,6 +32,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<RunFlag> RunFlags => Set<RunFlag>();
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
+    public DbSet<ModelDownload> ModelDownloads => Set<ModelDownload>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<RoleReasoningPolicy> ReasoningPolicies => Set<RoleReasoningPolicy>();

@@ -294,6 +294,106 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.ToTable("Messages");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Models.ModelDownload", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BytesDone")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("BytesPerSecond")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("BytesTotal")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("CancellationRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Commit")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("FilesDone")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("FilesTotal")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IncludePatterns")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Repo")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("RequestedByUserId")
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("TargetFolder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RequestedByUserId");
+
+                    b.HasIndex("Repo", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("IX_ModelDownloads_Active")
+                        .HasFilter("\"Status\" IN ('Queued', 'Downloading', 'Verifying')");
+
+                    b.ToTable("ModelDownloads");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Models.RegisteredModel", b =>
                 {
                     b.Property<long>("Id")
@@ -1038,6 +1138,14 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Navigation("Parent");
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("GptOssWorkbench.Data.Models.ModelDownload", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", null)
+                        .WithMany()
+                        .HasForeignKey("RequestedByUserId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("GptOssWorkbench.Data.Models.RegisteredModel", b =>

@@ -278,6 +278,104 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.ToTable("Messages");
                 });
 
+            modelBuilder.Entity("GptOssWorkbench.Data.Models.ModelDownload", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesDone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("BytesPerSecond")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("BytesTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CancellationRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Commit")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FilesDone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FilesTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IncludePatterns")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Repo")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetFolder")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RequestedByUserId");
+
+                    b.HasIndex("Repo", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("IX_ModelDownloads_Active")
+                        .HasFilter("\"Status\" IN ('Queued', 'Downloading', 'Verifying')");
+
+                    b.ToTable("ModelDownloads");
+                });
+
             modelBuilder.Entity("GptOssWorkbench.Data.Models.RegisteredModel", b =>
                 {
                     b.Property<long>("Id")
@@ -1002,6 +1100,14 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Navigation("Parent");
 
                     b.Navigation("Run");
+                });
+
+            modelBuilder.Entity("GptOssWorkbench.Data.Models.ModelDownload", b =>
+                {
+                    b.HasOne("GptOssWorkbench.Data.Workspaces.User", null)
+                        .WithMany()
+                        .HasForeignKey("RequestedByUserId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("GptOssWorkbench.Data.Models.RegisteredModel", b =>

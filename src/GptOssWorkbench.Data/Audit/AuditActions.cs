@@ -14,6 +14,8 @@ public static class AuditActions
     public const string ModelAdded = "model.added";
     public const string ModelRemoved = "model.removed";
     public const string ModelDefaultsChanged = "model.defaults-changed";
+    public const string ModelDownloadRequested = "model.download-requested";
+    public const string ModelDownloadCancelled = "model.download-cancelled";
     public const string BatchCreated = "batch.created";
     public const string BatchExported = "batch.exported";
     public const string BatchCancelled = "batch.cancelled";
@@ -28,7 +30,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
-        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, BatchCreated, BatchExported, BatchCancelled,
+        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, ModelDownloadRequested, ModelDownloadCancelled, BatchCreated, BatchExported, BatchCancelled,
         ConversationDeleted, SettingsChanged, RunFlagged, RunUnflagged, FlaggedRunsExported,
     ];
 }

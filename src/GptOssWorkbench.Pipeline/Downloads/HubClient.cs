@@ -108,7 +108,8 @@ public sealed class HubClient(HttpClient http, HubOptions options)
         return new HubException(message);
     }
 
-    private static void ValidateRepo(string repo)
+    /// <summary>Throws a <see cref="HubException"/> unless <paramref name="repo"/> is owner/name (it becomes part of URLs and folder names).</summary>
+    public static void ValidateRepo(string repo)
     {
         var parts = repo.Split('/');
         if (parts.Length != 2 || parts.Any(p => p.Length == 0 || p is "." or ".." || p.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))

@@ -25,6 +25,15 @@ public sealed class HubOptions
     /// <summary>How often one file's transfer is resumed after a dropped connection before the download fails.</summary>
     public int ResumeAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// Where the Models page's downloads place their folders (one per repo and revision). Hosts default it to models/
+    /// under their data folder. In the distributed mode a worker runs the job: give every process the same shared path.
+    /// </summary>
+    public string? DownloadRoot { get; set; }
+
+    /// <summary>How often the download job writes its progress to the database row the page reads (and checks for a cancel).</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool HasToken => !string.IsNullOrEmpty(Token);
 
     /// <summary>Reads "Hub:*" and lets HF_ENDPOINT / HF_TOKEN (from the configuration or the process environment) override.</summary>

@@ -1,6 +1,7 @@
 namespace GptOssWorkbench.Pipeline.Hosting;
 
 using GptOssWorkbench.Pipeline.Batches;
+using GptOssWorkbench.Pipeline.Downloads;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Observability;
@@ -10,6 +11,8 @@ using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Pipeline.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
 
 public static class PipelineServiceCollectionExtensions
 {
@@ -41,6 +44,16 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RunRecovery>();
         services.AddTransient<InferenceJob>();
         services.AddSingleton<WorkerDirectory>();
+        // Hub downloads: HF_ENDPOINT / HF_TOKEN win over Hub:*; the folders go next to the demo model unless Hub:DownloadRoot says otherwise.
+        services.AddSingleton(sp =>
+        {
+            var hub = HubOptions.From(sp.GetRequiredService<IConfiguration>());
+            hub.DownloadRoot ??= sp.GetRequiredService<IOptions<ModelsOptions>>().Value.DemoModelDirectory ?? Path.GetFullPath(Path.Combine("data", "models"));
+            return hub;
+        });
+        services.AddSingleton(sp => new HubClient(HubClient.CreateHttpClient(), sp.GetRequiredService<HubOptions>()));
+        services.AddSingleton<ModelDownloadService>();
+        services.AddTransient<ModelDownloadJob>();
         services.AddHostedService<PipelineStartup>();
         if (role.RecoversRuns)
         {

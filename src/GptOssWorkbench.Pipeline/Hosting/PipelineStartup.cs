@@ -1,5 +1,6 @@
 namespace GptOssWorkbench.Pipeline.Hosting;
 
+using GptOssWorkbench.Pipeline.Downloads;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,10 @@ public sealed class PipelineStartup(IServiceProvider services, PipelineRole role
             {
                 await catalog.EnsureDemoModelAsync(CancellationToken.None);
                 if (options.Value.RecoverOnStart && role.RecoversRuns)
+                {
                     await recovery.RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
+                    await services.GetRequiredService<ModelDownloadService>().RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
+                }
             }
             catch (Exception e)
             {

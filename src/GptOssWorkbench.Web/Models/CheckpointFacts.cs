@@ -16,20 +16,7 @@ public sealed record CheckpointFacts(string Layout, long Parameters, IReadOnlyDi
             info.KvBytesPerToken(), info.SlidingKvBytesPerSequence(), info.Fingerprint, c.NumLayers, c.NumExperts, c.ExpertsPerToken);
     }
 
-    /// <summary>
-    /// Parameters from the config (weights and biases; attention sinks are one per head). Counted rather than
-    /// read from byte sizes because MXFP4 packs two weights per byte plus a scale per 32.
-    /// </summary>
-    public static long CountParameters(CheckpointInfo info)
-    {
-        var c = info.Config;
-        long h = c.HiddenSize, q = c.QueryWidth, kv = c.KeyValueWidth, i = c.IntermediateSize, e = c.NumExperts;
-        var attention = h * (q + 2 * kv) + (q + 2 * kv) + q * h + h + c.NumAttentionHeads;
-        var router = h * e + e;
-        var experts = e * (h * 2 * i + 2 * i + i * h + h);
-        var norms = 2 * h;
-        return c.NumLayers * (attention + router + experts + norms) + 2 * (long)c.VocabSize * h + h;
-    }
+    public static long CountParameters(CheckpointInfo info) => info.ParameterCount();
 
     public static string Bytes(long bytes) => bytes switch
     {

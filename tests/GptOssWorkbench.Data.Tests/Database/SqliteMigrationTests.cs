@@ -20,7 +20,7 @@ public class SqliteMigrationTests
         string[] expected =
         [
             "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
-            "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
+            "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             "__EFMigrationsLock", // EF Core 9+ serializes concurrent MigrateAsync calls (web + worker) with it
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));

@@ -27,7 +27,7 @@ public class PostgresTests(PostgresCluster cluster)
             string[] expected =
             [
                 "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
-                "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
+                "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             ];
             Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));
         }

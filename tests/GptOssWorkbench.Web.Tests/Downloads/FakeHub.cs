@@ -35,6 +35,9 @@ public sealed class FakeHub : IAsyncDisposable
 
     public bool Gated { get; set; }
 
+    /// <summary>While set, the CDN sends half of each file, then waits for this before sending the rest: a download a test can watch in flight.</summary>
+    public TaskCompletionSource? HoldMidFile { get; set; }
+
     public string Endpoint => _hub.Urls.First();
 
     public sealed record Request(string Server, string Path, string? Range, string? Authorization, int Status);
@@ -140,6 +143,14 @@ public sealed class FakeHub : IAsyncDisposable
             await context.Response.Body.WriteAsync(body.AsMemory(0, (int)(cut - from)));
             await context.Response.Body.FlushAsync();
             context.Abort(); // the connection drops mid-file, as a flaky link does
+            return;
+        }
+        if (server == "cdn" && HoldMidFile is { } hold && body.Length > 1)
+        {
+            await context.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
+            await context.Response.Body.FlushAsync();
+            await hold.Task.WaitAsync(context.RequestAborted);
+            await context.Response.Body.WriteAsync(body.AsMemory(body.Length / 2));
             return;
         }
         await context.Response.Body.WriteAsync(body);

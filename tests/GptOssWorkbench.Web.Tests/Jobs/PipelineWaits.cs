@@ -43,6 +43,23 @@ public static class PipelineWaits
         }
     }
 
+    public static async Task<GptOssWorkbench.Data.Models.ModelDownload> WaitForDownloadAsync(IServiceProvider services, long downloadId,
+        Func<GptOssWorkbench.Data.Models.ModelDownload, bool> until, int seconds = 60)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                var download = await db.ModelDownloads.AsNoTracking().FirstAsync(d => d.Id == downloadId);
+                if (until(download)) return download;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"Download {downloadId} is still {download.Status} after {seconds} s ({download.Error}).");
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static Task<Run> WaitForFinishAsync(IServiceProvider services, long runId, int seconds = 60) =>
         WaitForRunAsync(services, runId, r => r.IsFinished, seconds);
 

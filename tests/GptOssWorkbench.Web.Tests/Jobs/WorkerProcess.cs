@@ -14,18 +14,20 @@ public sealed class WorkerProcess : IDisposable
         this.logFile = logFile;
     }
 
-    public static string WorkerDll
+    public static string WorkerDll => BuiltDll("GptOssWorkbench.Worker", "GptOssWorkbench.Worker.dll");
+
+    /// <summary>
+    /// A src project's build output next to this test build: tests/GptOssWorkbench.Web.Tests/bin/&lt;Configuration&gt;/&lt;tfm&gt;/
+    /// -> src/&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/&lt;dll&gt; (the test project builds it without referencing it).
+    /// </summary>
+    public static string BuiltDll(string project, string dll)
     {
-        get
-        {
-            // tests/GptOssWorkbench.Web.Tests/bin/<Configuration>/net10.0/ -> src/GptOssWorkbench.Worker/bin/<Configuration>/net10.0/
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            var framework = testOutput.Name;
-            var configuration = testOutput.Parent!.Name;
-            var repository = testOutput.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(repository, "src", "GptOssWorkbench.Worker", "bin", configuration, framework, "GptOssWorkbench.Worker.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the worker first: {dll}");
-        }
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var framework = testOutput.Name;
+        var configuration = testOutput.Parent!.Name;
+        var repository = testOutput.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(repository, "src", project, "bin", configuration, framework, dll);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first: {path}");
     }
 
     public static WorkerProcess Start(string name, IDictionary<string, string> environment, string logDirectory)

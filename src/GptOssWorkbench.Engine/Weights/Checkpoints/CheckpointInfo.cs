@@ -36,6 +36,21 @@ public sealed record CheckpointInfo
     /// <summary>Fixed KV bytes per sequence for the sliding layers' ring buffers of <see cref="ModelConfig.SlidingWindow"/> slots.</summary>
     public long SlidingKvBytesPerSequence(int bytesPerValue = 2) =>
         (long)Config.SlidingLayers.Count(s => s) * Config.SlidingWindow * 2 * Config.KeyValueWidth * bytesPerValue;
+
+    /// <summary>
+    /// Parameters from the config (weights and biases; attention sinks are one per head). Counted rather than
+    /// read from byte sizes because MXFP4 packs two weights per byte plus a scale per 32.
+    /// </summary>
+    public long ParameterCount()
+    {
+        var c = Config;
+        long h = c.HiddenSize, q = c.QueryWidth, kv = c.KeyValueWidth, i = c.IntermediateSize, e = c.NumExperts;
+        var attention = h * (q + 2 * kv) + (q + 2 * kv) + q * h + h + c.NumAttentionHeads;
+        var router = h * e + e;
+        var experts = e * (h * 2 * i + 2 * i + i * h + h);
+        var norms = 2 * h;
+        return c.NumLayers * (attention + router + experts + norms) + 2 * (long)c.VocabSize * h + h;
+    }
 }
 
 /// <summary>The logical weights together with what was learned about the checkpoint. Disposing frees both.</summary>
