@@ -14,6 +14,7 @@ public static class AuditActions
     public const string ModelAdded = "model.added";
     public const string ModelRemoved = "model.removed";
     public const string ModelDefaultsChanged = "model.defaults-changed";
+    public const string RemoteEngineChanged = "model.remote-engine-changed";
     public const string BatchCreated = "batch.created";
     public const string BatchExported = "batch.exported";
     public const string BatchCancelled = "batch.cancelled";
@@ -23,7 +24,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
-        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, BatchCreated, BatchExported, BatchCancelled,
+        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, RemoteEngineChanged, BatchCreated, BatchExported, BatchCancelled,
         ConversationDeleted, SettingsChanged,
     ];
 }
