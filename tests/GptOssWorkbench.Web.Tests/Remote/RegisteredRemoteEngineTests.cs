@@ -4,16 +4,19 @@ using System.Text;
 using System.Text.Json;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Audit;
+using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Data.Workspaces;
 using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Pipeline;
+using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Hosting;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Web.Models;
 using GptOssWorkbench.Web.Tests.Api;
+using GptOssWorkbench.Web.Tests.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +34,7 @@ public sealed class RegisteredRemoteEngineTests : IClassFixture<RemoteReplayFixt
     {
         this.fixture = fixture;
         // Answers only with the right bearer key, so a completed run proves the worker decrypted and sent it.
-        foreach (var served in new[] { "reg-served", "reg-secret", "reg-edit-a", "reg-edit-b", "reg-remove" })
+        foreach (var served in new[] { "reg-served", "reg-secret", "reg-edit-a", "reg-edit-b", "reg-remove", "reg-batch" })
         {
             fixture.Server.Script(served, c => c.Context.Request.Headers.Authorization == $"Bearer {KeyFor(served)}"
                 ? c.StreamAsync(c.Path == "/v1/completions" ? ServerShapes.RawCompletion(served, "vllm") : ServerShapes.Vllm(served))
@@ -144,6 +147,47 @@ public sealed class RegisteredRemoteEngineTests : IClassFixture<RemoteReplayFixt
         Assert.Equal(2, engine.MaxConcurrency);
     }
 
+    [Fact]
+    public async Task A_batch_matrix_mixes_a_local_model_and_a_registered_engine_and_both_complete()
+    {
+        await RegisterAsync("reg/batch", "reg-batch", KeyFor("reg-batch"), kind: "openai-compatible");
+
+        var batch = await Services.GetRequiredService<BatchService>().ImportAsync(
+            new MemoryStream(Encoding.UTF8.GetBytes("prompt\nWhat is 2+2?\n")), "mixed.csv",
+            new BatchImportRequest { Name = "mixed-registered", Matrix = new BatchMatrix { Models = [TinyModel.Name, "reg/batch"] } }, new BatchRunOptions(MaxTokens: 6));
+        List<long> runIds;
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+            runIds = await db.Runs.Where(r => r.BatchJobId == batch.Id).Select(r => r.Id).ToListAsync();
+
+        Assert.Equal(2, runIds.Count);
+        foreach (var id in runIds)
+        {
+            var run = await PipelineWaits.WaitForFinishAsync(Services, id);
+            Assert.True(run.Status == RunStatus.Succeeded, $"{run.Manifest.ModelName}: {run.Error}");
+        }
+        Assert.True(fixture.Server.BodiesFor("reg-batch").Single().TryGetProperty("messages", out _)); // openai-compatible: chat mode
+    }
+
+    [Fact]
+    public async Task A_key_that_cannot_be_decrypted_fails_the_run_saying_to_set_it_again()
+    {
+        await RegisterAsync("reg/broken-key", "reg-served", KeyFor("reg-served"));
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
+        {
+            // What a lost key ring looks like from here: a blob no key of this database opens.
+            var row = await db.RegisteredRemoteEngines.SingleAsync(e => e.Name == "reg/broken-key");
+            row.ProtectedApiKey = [.. row.ProtectedApiKey!.Take(20), .. new byte[40]];
+            await db.SaveChangesAsync();
+        }
+
+        var run = await fixture.RunAsync("reg/broken-key");
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Contains("The API key of remote model 'reg/broken-key' cannot be decrypted", run.Error);
+        Assert.Contains("set the key again on the Models page", run.Error);
+        Assert.Empty(run.Messages);
+    }
+
     public static TheoryData<string, string, string, string, int, string> BadInput => new()
     {
         { "", "http://gpu-1:8000/v1", "m", "vllm", 4, "Give the remote model a name" },
@@ -160,7 +204,7 @@ public sealed class RegisteredRemoteEngineTests : IClassFixture<RemoteReplayFixt
         { TinyModelName, "http://gpu-1:8000/v1", "m", "vllm", 4, $"A model named '{TinyModelName}' already exists (a configured model folder, Models:Folders)" },
     };
 
-    private const string TinyModelName = Jobs.TinyModel.Name;
+    private const string TinyModelName = TinyModel.Name;
 
     [Theory]
     [MemberData(nameof(BadInput))]
