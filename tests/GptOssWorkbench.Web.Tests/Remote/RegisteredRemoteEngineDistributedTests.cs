@@ -21,9 +21,7 @@ public sealed class RegisteredRemoteEngineDistributedTests(PostgresCluster postg
     public async Task A_worker_process_runs_a_registered_engine_with_the_key_the_web_app_encrypted()
     {
         await using var server = new ReplayServer();
-        server.Script("dist-served", c => c.Context.Request.Headers.Authorization == $"Bearer {Key}"
-            ? c.StreamAsync(ServerShapes.Vllm("dist-served"))
-            : c.FailAsync(401, """{"error": "Unauthorized"}"""));
+        server.Script("dist-served", c => c.StreamVllmIfKeyAsync("dist-served", Key));
         var settings = new Dictionary<string, string?> { ["Jobs:RunServerInProcess"] = "false" };
         postgres.Configure(settings);
         await using var web = WorkbenchHost.Start(_ => settings);

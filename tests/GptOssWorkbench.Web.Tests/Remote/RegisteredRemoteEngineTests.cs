@@ -36,9 +36,7 @@ public sealed class RegisteredRemoteEngineTests : IClassFixture<RemoteReplayFixt
         // Answers only with the right bearer key, so a completed run proves the worker decrypted and sent it.
         foreach (var served in new[] { "reg-served", "reg-secret", "reg-edit-a", "reg-edit-b", "reg-remove", "reg-batch" })
         {
-            fixture.Server.Script(served, c => c.Context.Request.Headers.Authorization == $"Bearer {KeyFor(served)}"
-                ? c.StreamAsync(c.Path == "/v1/completions" ? ServerShapes.RawCompletion(served, "vllm") : ServerShapes.Vllm(served))
-                : c.FailAsync(401, """{"error": "Unauthorized"}"""));
+            fixture.Server.Script(served, c => c.StreamVllmIfKeyAsync(served, KeyFor(served)));
         }
     }
 

@@ -17,9 +17,7 @@ public sealed class RemoteConnectionBrowserTests : BrowserTest, IClassFixture<Re
         this.chromium = chromium;
         fixture.Server.Script("vllm-chat", c => c.StreamAsync(ServerShapes.Vllm("vllm-chat")));
         // Served only with the key typed into the form: a "Connected" result proves it was stored and decrypted.
-        fixture.Server.Script("browser-registered", c => c.Context.Request.Headers.Authorization == $"Bearer {RegisteredKey}"
-            ? c.StreamAsync(c.Path == "/v1/completions" ? ServerShapes.RawCompletion("browser-registered", "vllm") : ServerShapes.Vllm("browser-registered"))
-            : c.FailAsync(401, """{"error": "Unauthorized"}"""));
+        fixture.Server.Script("browser-registered", c => c.StreamVllmIfKeyAsync("browser-registered", RegisteredKey));
     }
 
     private const string RegisteredKey = "sk-typed-into-the-browser-0123456789";
@@ -52,7 +50,7 @@ public sealed class RemoteConnectionBrowserTests : BrowserTest, IClassFixture<Re
     }
 
     [Fact]
-    public async Task An_admin_registers_a_remote_engine_with_a_key_tests_its_connection_and_removes_it()
+    public async Task An_admin_registers_a_remote_engine_with_a_key_tests_its_connection_edits_and_removes_it()
     {
         var page = await chromium.NewPageAsync(fixture.Host.BaseAddress);
         await TestAccounts.SignInAsync(page, await fixture.Host.CreateUserAsync("admin"));
@@ -82,6 +80,16 @@ public sealed class RemoteConnectionBrowserTests : BrowserTest, IClassFixture<Re
         await Expect(card.GetByTestId("connection-result")).ToContainTextAsync("Connected:", new() { Timeout = 30_000 });
         await Expect(card.GetByTestId("connection-result")).ToContainTextAsync("serves 'browser-registered'");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ChromiumFixture.ScreenshotPath("models-remote-registered.png") });
+
+        // Edit: the key field starts empty (the key is never sent back to the browser) and "keep the key" is the default.
+        await card.GetByTestId("remote-edit").ClickAsync();
+        var edit = card.GetByTestId("remote-edit-form");
+        await Expect(edit.GetByTestId("remote-model")).ToHaveValueAsync("browser-registered");
+        await Expect(edit.GetByTestId("remote-api-key")).ToHaveCountAsync(0);
+        await edit.GetByTestId("remote-max-concurrency").FillAsync("8");
+        await edit.GetByTestId("remote-save").ClickAsync();
+        await Expect(card.GetByTestId("remote-registered-by")).ToContainTextAsync("max concurrency 8");
+        await Expect(card.GetByTestId("remote-key-state")).ToHaveTextAsync("key set");
 
         await card.GetByTestId("remote-remove").ClickAsync();
         await card.GetByTestId("remote-remove-yes").ClickAsync();
