@@ -244,6 +244,18 @@ public sealed class RegisteredRemoteEngineTests : IClassFixture<RemoteReplayFixt
     }
 
     [Fact]
+    public async Task A_model_folder_cannot_take_the_name_of_a_registered_engine()
+    {
+        await RegisterAsync("reg/name-taken", "reg-served", null);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Services.GetRequiredService<ModelCatalog>().RegisterAsync("reg/name-taken", TinyModel.FolderPath));
+
+        Assert.Contains("A remote model named 'reg/name-taken' already exists", error.Message);
+        var listed = Assert.Single(await Services.GetRequiredService<ModelCatalog>().ListAsync(), m => m.Name == "reg/name-taken");
+        Assert.True(listed.IsRemote);
+    }
+
+    [Fact]
     public async Task An_edit_takes_effect_for_the_next_run_without_a_restart_and_is_audited_without_the_key()
     {
         await RegisterAsync("reg/edited", "reg-edit-a", KeyFor("reg-edit-a"));
