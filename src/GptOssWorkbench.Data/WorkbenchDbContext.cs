@@ -8,15 +8,17 @@ using GptOssWorkbench.Data.Reviews;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Data.Workers;
 using GptOssWorkbench.Data.Workspaces;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 /// <summary>
 /// The workbench's single EF Core model: users (ASP.NET Core Identity, without its role tables: see
-/// <see cref="User.Role"/>), conversations, runs, batches, reviews.
+/// <see cref="User.Role"/>), conversations, runs, batches, reviews; and the Data Protection key ring, so the web app and
+/// every worker process decrypt the same secrets (remote engine keys) and sign-in cookies survive restarts.
 /// </summary>
-public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : IdentityUserContext<User>(options)
+public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : IdentityUserContext<User>(options), IDataProtectionKeyContext
 {
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
@@ -33,6 +35,8 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
     public DbSet<PairwiseComparison> PairwiseComparisons => Set<PairwiseComparison>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<ModelDownload> ModelDownloads => Set<ModelDownload>();
+    public DbSet<RegisteredRemoteEngine> RegisteredRemoteEngines => Set<RegisteredRemoteEngine>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<WorkerHeartbeat> WorkerHeartbeats => Set<WorkerHeartbeat>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<RoleReasoningPolicy> ReasoningPolicies => Set<RoleReasoningPolicy>();

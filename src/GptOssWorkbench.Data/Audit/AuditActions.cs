@@ -16,6 +16,7 @@ public static class AuditActions
     public const string ModelDefaultsChanged = "model.defaults-changed";
     public const string ModelDownloadRequested = "model.download-requested";
     public const string ModelDownloadCancelled = "model.download-cancelled";
+    public const string RemoteEngineChanged = "model.remote-engine-changed";
     public const string BatchCreated = "batch.created";
     public const string BatchExported = "batch.exported";
     public const string BatchCancelled = "batch.cancelled";
@@ -30,7 +31,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         SignInSucceeded, SignInFailed, SignedOut, UserCreated, UserRoleChanged, UserPasswordReset, ApiKeyCreated,
-        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, ModelDownloadRequested, ModelDownloadCancelled, BatchCreated, BatchExported, BatchCancelled,
-        ConversationDeleted, SettingsChanged, RunFlagged, RunUnflagged, FlaggedRunsExported,
+        ApiKeyRevoked, ModelAdded, ModelRemoved, ModelDefaultsChanged, ModelDownloadRequested, ModelDownloadCancelled, RemoteEngineChanged, BatchCreated,
+        BatchExported, BatchCancelled, ConversationDeleted, SettingsChanged, RunFlagged, RunUnflagged, FlaggedRunsExported,
     ];
 }

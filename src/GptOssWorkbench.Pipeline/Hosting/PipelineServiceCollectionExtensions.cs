@@ -9,6 +9,8 @@ using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Pipeline.Workers;
+using GptOssWorkbench.Data;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -33,6 +35,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RemoteEngineClient>();
         services.AddSingleton<RemoteEngineGate>();
         services.AddSingleton<RemoteConnectionTest>();
+        services.AddSingleton<RemoteEngineKeyProtector>();
+        services.AddSingleton<RemoteEngineRegistry>();
+        services.AddWorkbenchDataProtection();
         services.AddMetrics();
         services.AddSingleton<WorkbenchMetrics>();
         // Hangfire's filters are process-wide: every process that enqueues or runs jobs carries the run's trace along.
@@ -63,6 +68,24 @@ public static class PipelineServiceCollectionExtensions
         }
         return services;
     }
+
+    /// <summary>
+    /// ASP.NET Core Data Protection with its key ring in the workbench database (table DataProtectionKeys) under one
+    /// application name. Both matter in the distributed mode: the web app encrypts a remote engine's API key and a worker
+    /// decrypts it, which needs the same keys (the database every process shares) and the same application name (the
+    /// default is the content root, which differs per process). Sign-in cookies use the same ring, so they survive a restart.
+    /// </summary>
+    public static IServiceCollection AddWorkbenchDataProtection(this IServiceCollection services)
+    {
+        // PersistKeysToDbContext resolves the context from a scope; the hosts register only the factory.
+        services.TryAddScoped(sp => sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<WorkbenchDbContext>>().CreateDbContext());
+        services.AddDataProtection()
+            .SetApplicationName(DataProtectionApplicationName)
+            .PersistKeysToDbContext<WorkbenchDbContext>();
+        return services;
+    }
+
+    public const string DataProtectionApplicationName = "GptOssWorkbench";
 
     /// <summary>For a process that runs jobs on its engines: report this worker every few seconds (see WorkerHeartbeatService).</summary>
     public static IServiceCollection AddWorkerHeartbeat(this IServiceCollection services)

@@ -14,9 +14,11 @@ using Microsoft.Extensions.Options;
 /// Which models exist: folders from configuration plus the <see cref="RegisteredModel"/> table (configured
 /// folders are registered on start so runs and pages see one list). Configuration wins for a name listed in
 /// both: a worker can point a registered name at its own local copy (e.g. /models mounted in a container).
+/// Remote engines come from configuration (Models:Remote) and from the Models page (<see cref="RemoteEngineRegistry"/>),
+/// read from the database on every call, so a registration shows up in every process without a restart.
 /// </summary>
 public sealed class ModelCatalog(
-    IDbContextFactory<WorkbenchDbContext> dbFactory, IOptions<ModelsOptions> options, EngineHost engines,
+    IDbContextFactory<WorkbenchDbContext> dbFactory, IOptions<ModelsOptions> options, EngineHost engines, RemoteEngineRegistry remotes,
     TimeProvider clock, ILogger<ModelCatalog> logger)
 {
     private readonly ModelsOptions options = options.Value;
@@ -28,24 +30,34 @@ public sealed class ModelCatalog(
         var loaded = engines.LoadedModelNames.ToHashSet();
         var configured = options.Folders.ToDictionary(f => f.Name, f => f.Path);
         var remote = options.Remote.Where(r => !string.IsNullOrWhiteSpace(r.Name)).ToList();
+        // A configured remote wins over a registered one of the same name (registration refuses that name, but
+        // configuration can gain it later), as configuration wins over the folder registry.
+        var registeredRemote = (await remotes.ListAsync(cancellationToken)).Where(r => !remote.Any(c => c.Name == r.Name))
+            .Select(r => Describe(new RemoteEngineOptions { Name = r.Name, BaseUrl = r.BaseUrl, Model = r.Model, Kind = r.Kind }, fromConfiguration: false));
         return registered.Where(m => !remote.Any(r => r.Name == m.Name)).Select(m => new CatalogModel(
                 m.Name, configured.GetValueOrDefault(m.Name) ?? m.FolderPath, m.Layout, m.WeightsFingerprint, m.IsDemo,
                 m.IsDemo ? DemoModel.Description : $"{m.Layout} checkpoint in {m.FolderPath}",
                 m.Defaults, configured.ContainsKey(m.Name), loaded.Contains(m.Name)))
-            .Concat(remote.Select(Describe))
+            .Concat(remote.Select(r => Describe(r, fromConfiguration: true)))
+            .Concat(registeredRemote)
             .OrderBy(m => m.Name, StringComparer.Ordinal)
             .ToList();
     }
 
-    /// <summary>The remote server configured under <paramref name="name"/> (Models:Remote), or null for a local model.</summary>
-    public RemoteEngineOptions? FindRemote(string name) => options.Remote.FirstOrDefault(r => r.Name == name);
+    /// <summary>
+    /// The remote server behind <paramref name="name"/>: configured (Models:Remote) first, else registered on the Models page
+    /// (read now, key decrypted); null for a local model.
+    /// </summary>
+    /// <exception cref="RemoteEngineKeyException">A registered engine's key cannot be decrypted here.</exception>
+    public async Task<RemoteEngineOptions?> FindRemoteAsync(string name, CancellationToken cancellationToken = default) =>
+        options.Remote.FirstOrDefault(r => r.Name == name) ?? await remotes.FindAsync(name, cancellationToken);
 
     /// <summary>A remote model as the pickers and the Models page show it: its address without secrets, never its key.</summary>
-    private static CatalogModel Describe(RemoteEngineOptions remote)
+    private static CatalogModel Describe(RemoteEngineOptions remote, bool fromConfiguration)
     {
         var kind = RemoteEngineKinds.TryName(remote.Kind);
         return new CatalogModel(remote.Name, remote.SafeBaseUrl, $"remote {kind}", null, IsDemo: false,
-            $"{kind} server at {remote.SafeBaseUrl}, serving '{remote.Model}'", new ModelDefaults(), FromConfiguration: true, IsLoaded: false, RemoteKind: kind);
+            $"{kind} server at {remote.SafeBaseUrl}, serving '{remote.Model}'", new ModelDefaults(), fromConfiguration, IsLoaded: false, RemoteKind: kind);
     }
 
     public async Task<CatalogModel?> FindAsync(string name, CancellationToken cancellationToken = default) =>
@@ -84,6 +96,9 @@ public sealed class ModelCatalog(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await db.RegisteredModels.AnyAsync(m => m.Name == name, cancellationToken))
             throw new ArgumentException($"A model named '{name}' is already registered.");
+        // Runs record the model by name: a folder must not take a remote engine's name.
+        if (options.Remote.Any(r => r.Name == name.Trim()) || await db.RegisteredRemoteEngines.AnyAsync(e => e.Name == name.Trim(), cancellationToken))
+            throw new ArgumentException($"A remote model named '{name.Trim()}' already exists; pick another name.");
         var model = new RegisteredModel
         {
             Name = name.Trim(), FolderPath = Path.GetFullPath(folder), Layout = info.Layout.Name(), WeightsFingerprint = info.Fingerprint,

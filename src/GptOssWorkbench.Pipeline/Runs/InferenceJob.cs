@@ -163,7 +163,17 @@ public sealed partial class InferenceJob(
 
     private async Task ExecuteAsync(Run run, CancellationToken stop, CancellationToken shutdown)
     {
-        if (catalog.FindRemote(run.Manifest.ModelName) is { } remote)
+        RemoteEngineOptions? remote;
+        try
+        {
+            remote = await catalog.FindRemoteAsync(run.Manifest.ModelName, shutdown);
+        }
+        catch (RemoteEngineKeyException e)
+        {
+            await FinishAsync(run, [], [], null, Failed(e.Message), shutdown);
+            return;
+        }
+        if (remote is not null)
         {
             await ExecuteRemoteAsync(run, remote, stop, shutdown);
             return;

@@ -14,6 +14,7 @@ public static class UiExtensions
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddScoped<GptOssWorkbench.Web.Models.RemoteEngineAdministration>();
         builder.Services.AddScoped(sp => new GptOssWorkbench.Web.Review.CurrentReviewer(
             sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<GptOssWorkbench.Data.WorkbenchDbContext>>(),
             sp.GetService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(),

@@ -19,8 +19,8 @@ public class SqliteMigrationTests
         var tables = await ReadTableNamesAsync(database.FilePath);
         string[] expected =
         [
-            "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
-            "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
+            "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "DataProtectionKeys", "Messages", "PairwiseComparisons", "Ratings",
+            "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RegisteredRemoteEngines", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             "__EFMigrationsLock", // EF Core 9+ serializes concurrent MigrateAsync calls (web + worker) with it
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));

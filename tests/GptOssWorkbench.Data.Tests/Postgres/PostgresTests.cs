@@ -26,8 +26,8 @@ public class PostgresTests(PostgresCluster cluster)
                 $"SELECT table_name AS \"Value\" FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'").ToListAsync();
             string[] expected =
             [
-                "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "Messages", "PairwiseComparisons", "Ratings",
-                "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
+                "ApiKeys", "AuditLog", "BatchItems", "BatchJobs", "Comments", "Conversations", "DataProtectionKeys", "Messages", "PairwiseComparisons", "Ratings",
+                "ModelDownloads", "ReasoningPolicies", "RegisteredModels", "RegisteredRemoteEngines", "RunFlags", "RunLogprobs", "RunTags", "Runs", "SpanAnnotations", "Tags", "UserClaims", "UserLogins", "UserTokens", "Users", "WorkerHeartbeats", "__EFMigrationsHistory",
             ];
             Assert.Equal(expected.Order(StringComparer.Ordinal), tables.Order(StringComparer.Ordinal));
         }

@@ -125,6 +125,15 @@ public sealed class ReplayCall(HttpContext context, string path, JsonElement bod
         if (done) await SendAsync("[DONE]");
     }
 
+    /// <summary>
+    /// Answers as vLLM does, raw completions or chat by the path, only when the request carries this bearer key (vLLM's
+    /// bare-string 401 otherwise): a completed run then proves the key reached the server intact.
+    /// </summary>
+    public Task StreamVllmIfKeyAsync(string servedModel, string key) =>
+        Context.Request.Headers.Authorization != $"Bearer {key}"
+            ? FailAsync(401, """{"error": "Unauthorized"}""")
+            : StreamAsync(Path == "/v1/completions" ? ServerShapes.RawCompletion(servedModel, "vllm") : ServerShapes.Vllm(servedModel));
+
     public async Task FailAsync(int status, string body)
     {
         Context.Response.StatusCode = status;
