@@ -292,7 +292,13 @@ public sealed class JourneyBrowserTests(WorkbenchHostFixture host, ChromiumFixtu
     [Fact]
     public async Task Models_page_shows_what_inspect_knows_and_refuses_a_bad_folder()
     {
-        var page = await OpenAsync("/models");
+        // Reviewers see the models but cannot add a folder of the server's disk.
+        var reviewerPage = await OpenAsync("/models");
+        await Expect(reviewerPage.GetByTestId("model-name").First).ToHaveTextAsync(GptOssWorkbench.Pipeline.Models.DemoModel.Name);
+        await Expect(reviewerPage.GetByTestId("add-model")).ToHaveCountAsync(0);
+        await reviewerPage.CloseAsync();
+
+        var page = await OpenAsync("/models", await host.Host.CreateUserAsync("admin"));
 
         await Expect(page.GetByTestId("model-name").First).ToHaveTextAsync(GptOssWorkbench.Pipeline.Models.DemoModel.Name);
         await Expect(page.GetByTestId("model-facts").First).ToContainTextAsync("fingerprint");
