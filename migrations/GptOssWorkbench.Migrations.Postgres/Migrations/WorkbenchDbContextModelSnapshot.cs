@@ -587,6 +587,9 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("ReplayOfRunId")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ReplyToMessageId")
                         .HasColumnType("bigint");
 
@@ -631,6 +634,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("CreatedByUserId");
+
+                    b.HasIndex("ReplayOfRunId");
 
                     b.HasIndex("ReplyToMessageId");
 
@@ -1182,6 +1187,11 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                         .HasForeignKey("CreatedByUserId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "ReplayOf")
+                        .WithMany()
+                        .HasForeignKey("ReplayOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Message", "ReplyToMessage")
                         .WithMany()
                         .HasForeignKey("ReplyToMessageId")
@@ -1309,6 +1319,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
 
                     b.Navigation("Manifest")
                         .IsRequired();
+
+                    b.Navigation("ReplayOf");
 
                     b.Navigation("ReplyToMessage");
                 });

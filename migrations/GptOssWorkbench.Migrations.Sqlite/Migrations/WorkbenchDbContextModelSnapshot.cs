@@ -557,6 +557,9 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReplayOfRunId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ReplyToMessageId")
                         .HasColumnType("INTEGER");
 
@@ -601,6 +604,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("CreatedByUserId");
+
+                    b.HasIndex("ReplayOfRunId");
 
                     b.HasIndex("ReplyToMessageId");
 
@@ -1146,6 +1151,11 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                         .HasForeignKey("CreatedByUserId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "ReplayOf")
+                        .WithMany()
+                        .HasForeignKey("ReplayOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Message", "ReplyToMessage")
                         .WithMany()
                         .HasForeignKey("ReplyToMessageId")
@@ -1273,6 +1283,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
 
                     b.Navigation("Manifest")
                         .IsRequired();
+
+                    b.Navigation("ReplayOf");
 
                     b.Navigation("ReplyToMessage");
                 });
