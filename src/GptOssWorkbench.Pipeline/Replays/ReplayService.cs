@@ -86,10 +86,12 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
             await checker.CheckAsync(run, cancellationToken));
     }
 
-    /// <summary>Each finished run of the batch with its latest replay's verdict, or why it cannot be replayed.</summary>
+    /// <summary>Each finished run of the batch with its latest replay's verdict, or why it cannot be replayed; no rows before the first replay.</summary>
     public async Task<BatchReplaySummary> GetBatchSummaryAsync(long batchId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // The batch page asks on every visit: a batch nobody replayed must not load every run's output for nothing.
+        if (!await db.Runs.AnyAsync(r => r.ReplayOf!.BatchJobId == batchId, cancellationToken)) return new BatchReplaySummary([]);
         var originals = await WithOutput(db).Include(r => r.BatchItem).Where(r => r.BatchJobId == batchId)
             .Where(r => r.Status == RunStatus.Succeeded || r.Status == RunStatus.Failed || r.Status == RunStatus.Cancelled)
             .ToListAsync(cancellationToken);
