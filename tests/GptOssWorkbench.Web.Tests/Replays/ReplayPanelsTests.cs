@@ -35,6 +35,8 @@ public sealed class ReplayPanelsTests : DatabaseComponentTest
         Assert.Equal("5.", cut.Find("[data-testid=replay-actual]").TextContent);
         Assert.Equal("4.", cut.Find("[data-testid=replay-side-original]").TextContent);
         Assert.Equal("5.", cut.Find("[data-testid=replay-side-replay]").TextContent);
+        Assert.Equal("4.", cut.Find("[data-testid=replay-diff] .diff-delete").TextContent);
+        Assert.Equal("5.", cut.Find("[data-testid=replay-diff] .diff-insert").TextContent);
         // The model of these stored runs is not registered: the page says so instead of offering a replay that cannot run.
         Assert.Empty(cut.FindAll("[data-testid=run-replay]"));
     }
