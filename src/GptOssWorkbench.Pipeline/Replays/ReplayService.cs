@@ -49,6 +49,7 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
     {
         var replays = new List<Run>();
         var refused = new List<ReplayCheck>();
+        var warnings = new List<string>();
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             if (!await db.BatchJobs.AnyAsync(b => b.Id == batchId, cancellationToken))
@@ -61,14 +62,21 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
             foreach (var run in runs)
             {
                 var check = await checker.CheckAsync(run, cancellationToken);
-                if (check.Allowed) replays.Add(NewReplay(run, userId));
-                else refused.Add(check);
+                if (check.Allowed)
+                {
+                    replays.Add(NewReplay(run, userId));
+                    warnings.AddRange(check.Warnings.Except(warnings));
+                }
+                else
+                {
+                    refused.Add(check);
+                }
             }
             db.Runs.AddRange(replays);
             await db.SaveChangesAsync(cancellationToken);
         }
         await launcher.EnqueueAsync(replays.Select(r => r.Id).ToList());
-        return new BatchReplayStart([.. replays.Select(r => r.Id)], refused);
+        return new BatchReplayStart([.. replays.Select(r => r.Id)], refused, warnings);
     }
 
     /// <summary>The replay side of a run's transcript; null when the run does not exist.</summary>

@@ -9,8 +9,8 @@ public sealed record ReplayEntry(long ReplayRunId, DateTime CreatedAt, ReplayVer
 /// </summary>
 public sealed record RunReplays(long RunId, long? OriginalRunId, ReplayVerdict? AsReplay, IReadOnlyList<ReplayEntry> Replays, ReplayCheck Check);
 
-/// <summary>What "Replay batch" did: how many replays it started and which runs it refused, with the reason.</summary>
-public sealed record BatchReplayStart(IReadOnlyList<long> ReplayRunIds, IReadOnlyList<ReplayCheck> Refused);
+/// <summary>What "Replay batch" did: the replays it started, the runs it refused (with the reason), and the caveats of the started ones.</summary>
+public sealed record BatchReplayStart(IReadOnlyList<long> ReplayRunIds, IReadOnlyList<ReplayCheck> Refused, IReadOnlyList<string> Warnings);
 
 /// <summary>One run of a batch in the replay summary: its latest replay (null: none) or why it cannot be replayed.</summary>
 public sealed record BatchReplayRow(long RunId, int ItemOrder, long? ReplayRunId, ReplayVerdict? Verdict, string? NotReplayable);
