@@ -1,6 +1,8 @@
 namespace GptOssWorkbench.Web.Tests.Browser;
 
+using GptOssWorkbench.Data.Batches;
 using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Web.Tests.Hosting;
@@ -48,5 +50,32 @@ public sealed class ReplayBrowserTests(WorkbenchHostFixture host, ChromiumFixtur
         await page.WaitForUrlOrExplainAsync($"**/review/runs/{replayId}", host.Host);
         await Expect(page.GetByTestId("replay-original-link")).ToHaveTextAsync($"run {original.Id}");
         await Expect(page.GetByTestId("replay-verdict").First).ToContainTextAsync("identical token for token");
+    }
+
+    [Fact]
+    public async Task Replay_batch_on_the_batch_page_counts_every_seeded_run_identical()
+    {
+        var services = host.Host.Services;
+        var batch = await services.GetRequiredService<BatchService>().ImportAsync(
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes("prompt\nWhat is 3 + 4?\nWhat is 10 - 6?\n")), "replay.csv",
+            new BatchImportRequest { Name = "replay check", Matrix = new BatchMatrix { Models = [DemoModel.Name], Temperatures = [1.0], Seeds = [11] } },
+            new BatchRunOptions(MaxTokens: 60));
+        await PipelineWaits.WaitForBatchAsync(host.Host, batch.Id, p => p.Status == BatchStatus.Completed);
+
+        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
+        page.SetDefaultTimeout(60_000);
+        await page.SetViewportSizeAsync(1400, 900);
+        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
+        await page.GotoAsync($"/batches/{batch.Id}");
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+
+        await page.GetByTestId("batch-replay").ClickAsync();
+        await Expect(page.GetByTestId("replay-identical")).ToHaveTextAsync("2", new() { Timeout = 90_000 });
+        await Expect(page.GetByTestId("replay-diverged")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("replay-not-replayable")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("replay-pending")).ToHaveTextAsync("0");
+        // The batch itself is unchanged: the replays are not its items.
+        await Expect(page.GetByTestId("batch-done")).ToHaveTextAsync("2/2");
+        await page.GetByTestId("batch-replay-panel").ScreenshotAsync(new() { Path = ChromiumFixture.ScreenshotPath("batch-replay.png") });
     }
 }
