@@ -17,6 +17,17 @@ public sealed class ReplayBrowserTests(WorkbenchHostFixture host, ChromiumFixtur
 {
     protected override ChromiumFixture Browser => chromium;
 
+    private async Task<IPage> OpenAsReviewerAsync(string path)
+    {
+        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
+        page.SetDefaultTimeout(60_000);
+        await page.SetViewportSizeAsync(1400, 900);
+        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
+        await page.GotoAsync(path);
+        await page.WaitForSelectorAsync("[data-interactive=true]");
+        return page;
+    }
+
     [Fact]
     public async Task Replay_on_a_seeded_sampled_run_reports_it_identical_token_for_token_and_links_both_runs()
     {
@@ -28,12 +39,7 @@ public sealed class ReplayBrowserTests(WorkbenchHostFixture host, ChromiumFixtur
         var original = await PipelineWaits.WaitForFinishAsync(services, turn.RunId, seconds: 90);
         Assert.Equal(RunStatus.Succeeded, original.Status);
 
-        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
-        page.SetDefaultTimeout(60_000);
-        await page.SetViewportSizeAsync(1400, 900);
-        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
-        await page.GotoAsync($"/review/runs/{original.Id}");
-        await page.WaitForSelectorAsync("[data-interactive=true]");
+        var page = await OpenAsReviewerAsync($"/review/runs/{original.Id}");
 
         await page.GetByTestId("run-replay").ClickAsync();
         var entry = page.GetByTestId("replay-entry");
@@ -62,12 +68,7 @@ public sealed class ReplayBrowserTests(WorkbenchHostFixture host, ChromiumFixtur
             new BatchRunOptions(MaxTokens: 60));
         await PipelineWaits.WaitForBatchAsync(host.Host, batch.Id, p => p.Status == BatchStatus.Completed);
 
-        var page = await chromium.NewPageAsync(host.Host.BaseAddress);
-        page.SetDefaultTimeout(60_000);
-        await page.SetViewportSizeAsync(1400, 900);
-        await TestAccounts.SignInAsync(page, await host.Host.CreateUserAsync("reviewer"));
-        await page.GotoAsync($"/batches/{batch.Id}");
-        await page.WaitForSelectorAsync("[data-interactive=true]");
+        var page = await OpenAsReviewerAsync($"/batches/{batch.Id}");
 
         await page.GetByTestId("batch-replay").ClickAsync();
         await Expect(page.GetByTestId("replay-identical")).ToHaveTextAsync("2", new() { Timeout = 90_000 });
