@@ -191,6 +191,8 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
         {
             var m = run.Manifest;
             ReplayCheck Refuse(string why) => new(run.Id, why, []);
+            if (!run.IsFinished)
+                return Refuse($"Run {run.Id} has not finished yet: it can be replayed once it has.");
             if (run.Status != RunStatus.Succeeded)
                 return Refuse($"Run {run.Id} is {run.Status.ToString().ToLowerInvariant()}: only a run that succeeded has a complete output to compare a replay with.");
             var (model, fingerprint) = await ModelAsync(m.ModelName, cancellationToken);

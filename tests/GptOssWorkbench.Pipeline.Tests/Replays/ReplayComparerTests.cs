@@ -1,4 +1,4 @@
-namespace GptOssWorkbench.Web.Tests.Replays;
+namespace GptOssWorkbench.Pipeline.Tests.Replays;
 
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;

@@ -8,6 +8,12 @@ using GptOssWorkbench.Web.Review;
 /// <summary>The replay boxes of the transcript and batch pages over stored runs and replays (a real SQLite file).</summary>
 public sealed class ReplayPanelsTests : DatabaseComponentTest
 {
+    private void SignInAsReviewer()
+    {
+        Authorization.SetAuthorized("reviewer@example.test");
+        Authorization.SetPolicies(GptOssWorkbench.Web.Accounts.WorkbenchPolicies.Reviewer);
+    }
+
     /// <summary>A finished replay of <paramref name="originalId"/> with the given output.</summary>
     private Run AddReplay(long originalId, string reasoning, string answer)
     {
@@ -25,6 +31,7 @@ public sealed class ReplayPanelsTests : DatabaseComponentTest
     {
         var original = Db.AddRun("What is 2+2?", "Two and two.", "The answer is 4.");
         var replay = AddReplay(original.Id, "Two and two.", "The answer is 5.");
+        SignInAsReviewer();
 
         var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, original.Id));
 
@@ -39,6 +46,20 @@ public sealed class ReplayPanelsTests : DatabaseComponentTest
         Assert.Equal("5.", cut.Find("[data-testid=replay-diff] .diff-insert").TextContent);
         // The model of these stored runs is not registered: the page says so instead of offering a replay that cannot run.
         Assert.Empty(cut.FindAll("[data-testid=run-replay]"));
+        Assert.Contains("Model 'tiny' is not registered", cut.Find("[data-testid=replay-refused]").TextContent);
+    }
+
+    [Fact]
+    public void A_failed_run_offers_no_replay_and_says_why()
+    {
+        var failed = Db.AddRun("Hi", "Greeting.", "Hel", status: RunStatus.Failed);
+        SignInAsReviewer();
+
+        var cut = Render<TranscriptPage>(p => p.Add(c => c.RunId, failed.Id));
+
+        cut.WaitForAssertion(() => Assert.Contains("only a run that succeeded", cut.Find("[data-testid=replay-refused]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=run-replay]"));
+        Assert.Empty(cut.FindAll("[data-testid=replay-entry]"));
     }
 
     [Fact]
