@@ -1,6 +1,13 @@
 namespace GptOssWorkbench.Web.Tests;
 
 using GptOssWorkbench.Data;
+using GptOssWorkbench.Pipeline.Engines;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Replays;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using Hangfire;
+using Hangfire.InMemory;
 using GptOssWorkbench.Web.Review;
 using GptOssWorkbench.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +22,16 @@ public abstract class DatabaseComponentTest : WorkbenchComponentTest
         Services.AddSingleton<IDbContextFactory<WorkbenchDbContext>>(Db);
         Services.AddScoped<CurrentReviewer>();
         Services.AddScoped<RunFlags>();
+        // The transcript page's replay box reads replays through the pipeline's real services; nothing here runs a
+        // job, so an in-memory Hangfire storage and no models are enough.
+        Services.AddLogging();
+        Services.AddOptions();
+        Services.AddSingleton<RunUpdates>();
+        Services.AddSingleton<EngineHost>();
+        Services.AddSingleton<ModelCatalog>();
+        Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(new InMemoryStorage()));
+        Services.AddSingleton<RunLauncher>();
+        Services.AddSingleton<ReplayService>();
     }
 
     protected TestDatabase Db { get; } = new();

@@ -776,6 +776,9 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("ReplayOfRunId")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("ReplyToMessageId")
                         .HasColumnType("bigint");
 
@@ -820,6 +823,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("CreatedByUserId");
+
+                    b.HasIndex("ReplayOfRunId");
 
                     b.HasIndex("ReplyToMessageId");
 
@@ -1434,6 +1439,11 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                         .HasForeignKey("CreatedByUserId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "ReplayOf")
+                        .WithMany()
+                        .HasForeignKey("ReplayOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Message", "ReplyToMessage")
                         .WithMany()
                         .HasForeignKey("ReplyToMessageId")
@@ -1561,6 +1571,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
 
                     b.Navigation("Manifest")
                         .IsRequired();
+
+                    b.Navigation("ReplayOf");
 
                     b.Navigation("ReplyToMessage");
                 });

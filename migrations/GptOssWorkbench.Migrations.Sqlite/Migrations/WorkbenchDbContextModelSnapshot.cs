@@ -742,6 +742,9 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Property<int>("ReasoningTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReplayOfRunId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ReplyToMessageId")
                         .HasColumnType("INTEGER");
 
@@ -786,6 +789,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("CreatedByUserId");
+
+                    b.HasIndex("ReplayOfRunId");
 
                     b.HasIndex("ReplyToMessageId");
 
@@ -1392,6 +1397,11 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                         .HasForeignKey("CreatedByUserId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "ReplayOf")
+                        .WithMany()
+                        .HasForeignKey("ReplayOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Message", "ReplyToMessage")
                         .WithMany()
                         .HasForeignKey("ReplyToMessageId")
@@ -1519,6 +1529,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
 
                     b.Navigation("Manifest")
                         .IsRequired();
+
+                    b.Navigation("ReplayOf");
 
                     b.Navigation("ReplyToMessage");
                 });

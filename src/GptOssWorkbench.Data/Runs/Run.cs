@@ -35,6 +35,13 @@ public class Run
     public long? BatchItemId { get; set; }
     public BatchItem? BatchItem { get; set; }
 
+    /// <summary>
+    /// Set on a replay: the run whose manifest it re-ran to check that the output is reproducible (always the first
+    /// run, never a replay of a replay, so all replays of a run compare against the same original).
+    /// </summary>
+    public long? ReplayOfRunId { get; set; }
+    public Run? ReplayOf { get; set; }
+
     /// <summary>The last user prompt as plain text, kept on the run for lists, search and export.</summary>
     public string PromptText { get; set; } = "";
 

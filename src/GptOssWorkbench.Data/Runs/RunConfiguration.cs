@@ -54,6 +54,9 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
             .OnDelete(DeleteBehavior.Cascade);
         run.HasOne(r => r.CreatedBy).WithMany().HasForeignKey(r => r.CreatedByUserId)
             .OnDelete(DeleteBehavior.SetNull);
+        // Deleting the original keeps its replays (they are still runs of their own) but unlinks them.
+        run.HasOne(r => r.ReplayOf).WithMany().HasForeignKey(r => r.ReplayOfRunId)
+            .OnDelete(DeleteBehavior.SetNull);
         run.HasOne(r => r.Logprobs).WithOne(l => l.Run).HasForeignKey<RunLogprobs>(l => l.RunId)
             .OnDelete(DeleteBehavior.Cascade);
 
@@ -65,5 +68,7 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
         run.HasIndex(r => r.ConversationId);
         run.HasIndex(r => r.ReplyToMessageId);
         run.HasIndex(r => r.CreatedByUserId);
+        // The replays of a run (transcript page) and of a batch's runs (batch replay summary).
+        run.HasIndex(r => r.ReplayOfRunId);
     }
 }

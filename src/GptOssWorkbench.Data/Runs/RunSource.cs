@@ -6,4 +6,7 @@ public enum RunSource
     Chat,
     Batch,
     Api,
+
+    /// <summary>A re-run of another run's manifest (see <see cref="Run.ReplayOfRunId"/>).</summary>
+    Replay,
 }

@@ -46,6 +46,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunControl>();
         services.AddSingleton<BatchService>();
+        services.AddSingleton<GptOssWorkbench.Pipeline.Replays.ReplayService>();
         services.AddSingleton<RunRecovery>();
         services.AddTransient<InferenceJob>();
         services.AddSingleton<WorkerDirectory>();

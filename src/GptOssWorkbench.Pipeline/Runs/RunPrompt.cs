@@ -10,7 +10,7 @@ using Harmony = GptOssWorkbench.Engine.Harmony;
 /// <summary>
 /// Builds a run's harmony conversation from the database: the system message (identity + reasoning effort), the
 /// developer instructions, then the thread (a chat's messages from the root down to the message the run answers,
-/// or a batch item's prompt). Earlier turns' analysis is dropped by the renderer's DropBeforeLastFinal rule.
+/// or a batch item's prompt; a replay uses its original's). Earlier turns' analysis is dropped by the renderer's DropBeforeLastFinal rule.
 /// </summary>
 public static class RunPrompt
 {
@@ -28,7 +28,11 @@ public static class RunPrompt
             }));
         }
 
-        if (run.BatchItemId is { } itemId)
+        // A replay of a batch run cannot share the item (one run per item), so it reads the original's item.
+        var batchItemId = run.BatchItemId ?? (run.ReplayOfRunId is { } originalId
+            ? await db.Runs.AsNoTracking().Where(r => r.Id == originalId).Select(r => r.BatchItemId).FirstOrDefaultAsync(cancellationToken)
+            : null);
+        if (batchItemId is { } itemId)
         {
             var item = await db.BatchItems.AsNoTracking().FirstAsync(i => i.Id == itemId, cancellationToken);
             messages.Add(HarmonyMessage.User(item.Prompt));

@@ -187,15 +187,6 @@ public sealed class BatchPipelineTests(PipelineHostFixture fixture)
         Assert.Equal(before, await CountAsync());
     }
 
-    private async Task<BatchProgress> WaitForBatchAsync(long batchId, Func<BatchProgress, bool> until, int seconds = 90)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var progress = await Batches.GetProgressAsync(batchId);
-            if (until(progress)) return progress;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Batch {batchId}: {progress}\n{fixture.Host.Logs.All}");
-            await Task.Delay(100);
-        }
-    }
+    private Task<BatchProgress> WaitForBatchAsync(long batchId, Func<BatchProgress, bool> until, int seconds = 90) =>
+        PipelineWaits.WaitForBatchAsync(fixture.Host, batchId, until, seconds);
 }

@@ -3,7 +3,9 @@ namespace GptOssWorkbench.Web.Tests.Jobs;
 using System.Collections.Concurrent;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Batches;
 using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -56,6 +58,20 @@ public static class PipelineWaits
                 if (until(download)) return download;
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"Download {downloadId} is still {download.Status} after {seconds} s ({download.Error}).");
             }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits for the batch's progress to match; the timeout names the progress and the host's log.</summary>
+    public static async Task<BatchProgress> WaitForBatchAsync(WorkbenchHost host, long batchId, Func<BatchProgress, bool> until, int seconds = 90)
+    {
+        var batches = host.Services.GetRequiredService<BatchService>();
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var progress = await batches.GetProgressAsync(batchId);
+            if (until(progress)) return progress;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Batch {batchId}: {progress}\n{host.Logs.All}");
             await Task.Delay(100);
         }
     }

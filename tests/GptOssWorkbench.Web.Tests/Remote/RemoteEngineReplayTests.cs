@@ -79,6 +79,27 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
     }
 
     [Fact]
+    public async Task A_remote_run_is_replayed_with_the_same_request_and_seed_but_the_caveat_that_identity_is_not_guaranteed()
+    {
+        var run = await fixture.RunAsync("sglang-chat");
+        var replays = fixture.Host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Replays.ReplayService>();
+
+        var check = await replays.CheckAsync(run.Id);
+        Assert.True(check.Allowed, check.Refusal);
+        Assert.Contains(check.Warnings, w => w.Contains("remote") && w.Contains("identity is not guaranteed"));
+
+        var replayId = await replays.StartAsync(run.Id);
+        await PipelineWaits.WaitForFinishAsync(fixture.Host.Services, replayId);
+        var replayed = fixture.Server.BodiesFor("sglang-chat").Last();
+        Assert.Equal(5, replayed.GetProperty("seed").GetInt64());
+        Assert.Equal(0.7, replayed.GetProperty("temperature").GetDouble());
+        // The scripted server answers the same every time: the replay compares identical, by text (no ids were recorded).
+        var verdict = (await replays.GetForRunAsync(replayId))!.AsReplay!;
+        Assert.Equal(GptOssWorkbench.Pipeline.Replays.ReplayOutcome.Identical, verdict.Outcome);
+        Assert.Equal(GptOssWorkbench.Pipeline.Replays.ReplayBasis.TextPerChannel, verdict.Basis);
+    }
+
+    [Fact]
     public async Task Ollama_is_never_sent_a_raw_completion_even_in_auto_mode()
     {
         await fixture.RunAsync("ollama");
