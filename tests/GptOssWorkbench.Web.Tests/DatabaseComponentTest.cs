@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Web.Tests;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Pipeline.Engines;
 using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Remote;
 using GptOssWorkbench.Pipeline.Replays;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
@@ -10,6 +11,7 @@ using Hangfire;
 using Hangfire.InMemory;
 using GptOssWorkbench.Web.Review;
 using GptOssWorkbench.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -28,6 +30,9 @@ public abstract class DatabaseComponentTest : WorkbenchComponentTest
         Services.AddOptions();
         Services.AddSingleton<RunUpdates>();
         Services.AddSingleton<EngineHost>();
+        Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        Services.AddSingleton<RemoteEngineKeyProtector>();
+        Services.AddSingleton<RemoteEngineRegistry>();
         Services.AddSingleton<ModelCatalog>();
         Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(new InMemoryStorage()));
         Services.AddSingleton<RunLauncher>();

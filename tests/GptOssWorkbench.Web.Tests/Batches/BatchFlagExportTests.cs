@@ -35,6 +35,8 @@ public sealed class BatchFlagExportTests : WorkbenchComponentTest, IAsyncLifetim
         Services.AddSingleton(_host.Services.GetRequiredService<RunUpdates>());
         Services.AddScoped<CurrentReviewer>();
         Services.AddScoped<RunFlags>();
+        // The batch page's replay box: the host's own service.
+        Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Replays.ReplayService>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()

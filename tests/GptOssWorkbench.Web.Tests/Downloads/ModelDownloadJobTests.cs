@@ -128,17 +128,20 @@ public sealed class ModelDownloadJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Only_admins_get_the_download_panel_on_the_models_page()
+    public async Task Only_admins_get_the_download_panel_and_the_add_folder_form_on_the_models_page()
     {
         var (admin, _) = await _host.SignedInClientAsync("admin");
         var (reviewer, _) = await _host.SignedInClientAsync("reviewer");
         using (admin)
         using (reviewer)
         {
-            Assert.Contains("data-testid=\"download-start\"", await admin.GetStringAsync("/models"));
+            var adminPage = await admin.GetStringAsync("/models");
+            Assert.Contains("data-testid=\"download-start\"", adminPage);
+            Assert.Contains("Add a model folder", adminPage);
             var reviewerPage = await reviewer.GetStringAsync("/models");
-            Assert.Contains("Add a model folder", reviewerPage); // the page itself did render
+            Assert.Contains("Models", reviewerPage); // the page itself did render
             Assert.DoesNotContain("data-testid=\"model-download\"", reviewerPage);
+            Assert.DoesNotContain("Add a model folder", reviewerPage);
         }
     }
 

@@ -25,6 +25,9 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
         Services.AddSingleton(_host.Database());
         Services.AddScoped<CurrentReviewer>();
         Services.AddScoped<RunFlags>();
+        // The transcript page's replay box: the host's own services.
+        Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Updates.RunUpdates>());
+        Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Replays.ReplayService>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()
