@@ -44,6 +44,13 @@ public sealed class WorkerHeartbeatService(
         {
             await BeatAsync(stopped: true, cancellationToken);
         }
+        catch (ObjectDisposedException)
+        {
+            // A start that failed (a port in use, say) disposes the host's services before stopping this one. The row
+            // then keeps its last beat and reads as offline after 30 s; a stack trace here would bury the one line
+            // that says why the start failed.
+            logger.LogInformation("Worker {Name} stopped before its services could mark it stopped", pipeline.Value.EffectiveWorkerName);
+        }
         catch (Exception e)
         {
             logger.LogWarning(e, "Could not mark worker {Name} stopped", pipeline.Value.EffectiveWorkerName);
