@@ -1,0 +1,104 @@
+namespace GptOssWorkbench.Web.Tests.Chat;
+
+using Bunit;
+using GptOssWorkbench.Data;
+using GptOssWorkbench.Data.Models;
+using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Models;
+using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
+using GptOssWorkbench.Web.Chat;
+using GptOssWorkbench.Web.Review;
+using GptOssWorkbench.Web.Tests.Hosting;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// The chat page on a real host's services and SQLite file follows only the runs of its conversation: not every
+/// run of the process (a batch's tokens reached every chat circuit before), and not the runs of a conversation it left.
+/// No job server: the runs stay queued, and the test publishes their updates through the real notifier as a worker would.
+/// </summary>
+public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifetime
+{
+    private readonly WorkbenchHost _host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Jobs:RunServerInProcess"] = "false" });
+
+    public ChatSubscriptionTests()
+    {
+        Services.AddSingleton(DbFactory);
+        Services.AddSingleton(_host.Services.GetRequiredService<RunLauncher>());
+        Services.AddSingleton(_host.Services.GetRequiredService<RunControl>());
+        Services.AddSingleton(Updates);
+        Services.AddSingleton(_host.Services.GetRequiredService<ModelCatalog>());
+        Services.AddScoped<CurrentReviewer>();
+        Services.AddLogging();
+    }
+
+    private IDbContextFactory<WorkbenchDbContext> DbFactory => _host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
+
+    private RunUpdates Updates => _host.Services.GetRequiredService<RunUpdates>();
+
+    private static RunSettings Settings => new() { ModelName = "tiny", MaxTokens = 8 };
+
+    [Fact]
+    public async Task A_chat_page_follows_the_run_it_sends_and_hears_no_other_run()
+    {
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            db.RegisteredModels.Add(new RegisteredModel { Name = "tiny", FolderPath = _host.TempDirectory, Layout = "huggingface", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        var page = Render<ChatPage>();
+        Assert.Empty(Updates.SubscribedRunIds);
+        page.WaitForElement("textarea[data-testid=chat-input], [data-testid=chat-input] textarea").Input("What is 2 + 2?");
+        page.WaitForElement("button[data-testid=chat-send]:not([disabled])").Click();
+        page.WaitForAssertion(() => Assert.Matches(@"/chat/\d+$", navigation.Uri));
+        long runId;
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            var run = await db.Runs.SingleAsync();
+            runId = run.Id;
+            // bUnit has no router: give the page the conversation it navigated to, as the router would.
+            page.Render(p => p.Add(c => c.ConversationId, run.ConversationId));
+        }
+
+        // Another chat's run, started elsewhere: the page does not subscribe to it (nor to every run).
+        var other = await _host.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(new ChatMessageRequest(null, "Elsewhere", Settings));
+        Assert.Equal([runId], Updates.SubscribedRunIds);
+
+        // Its own run streams in; another run's and a batch run's tokens are not shown.
+        Updates.Publish(new RunStarted(runId, null, "tiny", "test", 1));
+        Updates.Publish(new RunDelta(other.RunId, null, 0, "final", null, "not this chat"));
+        Updates.Publish(new RunDelta(runId + 1000, 3, 0, "final", null, "a batch token"));
+        Updates.Publish(new RunDelta(runId, null, 0, "final", null, "four, live"));
+        page.WaitForAssertion(() => Assert.Contains("four, live", page.Find("[data-testid=answer-text]").TextContent));
+        Assert.DoesNotContain("not this chat", page.Markup);
+        Assert.DoesNotContain("a batch token", page.Markup);
+    }
+
+    [Fact]
+    public async Task A_chat_page_lets_go_of_a_conversations_runs_when_it_shows_another_conversation()
+    {
+        var launcher = _host.Services.GetRequiredService<RunLauncher>();
+        var first = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "First", Settings));
+        var second = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "Second", Settings));
+
+        var page = Render<ChatPage>(p => p.Add(c => c.ConversationId, first.ConversationId));
+        page.WaitForAssertion(() => Assert.Equal([first.RunId], Updates.SubscribedRunIds));
+
+        page.Render(p => p.Add(c => c.ConversationId, second.ConversationId));
+        page.WaitForAssertion(() => Assert.Equal([second.RunId], Updates.SubscribedRunIds));
+
+        await DisposeComponentsAsync();
+        Assert.Empty(Updates.SubscribedRunIds);
+    }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _host.DisposeAsync();
+    }
+}
