@@ -1,15 +1,10 @@
 namespace GptOssWorkbench.Web.Tests.Chat;
 
 using Bunit;
-using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Models;
-using GptOssWorkbench.Data.Runs;
-using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Web.Chat;
-using GptOssWorkbench.Web.Review;
-using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,25 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 /// run of the process (a batch's tokens reached every chat circuit before), and not the runs of a conversation it left.
 /// No job server: the runs stay queued, and the test publishes their updates through the real notifier as a worker would.
 /// </summary>
-public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifetime
+public sealed class ChatSubscriptionTests : ChatPageTest
 {
-    private readonly WorkbenchHost _host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Jobs:RunServerInProcess"] = "false" });
-
-    public ChatSubscriptionTests()
-    {
-        Services.AddSingleton(DbFactory);
-        Services.AddSingleton(_host.Services.GetRequiredService<RunLauncher>());
-        Services.AddSingleton(_host.Services.GetRequiredService<RunControl>());
-        Services.AddSingleton(Updates);
-        Services.AddSingleton(_host.Services.GetRequiredService<ModelCatalog>());
-        Services.AddScoped<CurrentReviewer>();
-        Services.AddLogging();
-    }
-
-    private IDbContextFactory<WorkbenchDbContext> DbFactory => _host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
-
-    private RunUpdates Updates => _host.Services.GetRequiredService<RunUpdates>();
-
     private static RunSettings Settings => new() { ModelName = "tiny", MaxTokens = 8 };
 
     [Fact]
@@ -45,7 +23,7 @@ public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifeti
     {
         await using (var db = await DbFactory.CreateDbContextAsync())
         {
-            db.RegisteredModels.Add(new RegisteredModel { Name = "tiny", FolderPath = _host.TempDirectory, Layout = "huggingface", CreatedAt = DateTime.UtcNow });
+            db.RegisteredModels.Add(new RegisteredModel { Name = "tiny", FolderPath = Host.TempDirectory, Layout = "huggingface", CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
         var navigation = Services.GetRequiredService<NavigationManager>();
@@ -64,7 +42,7 @@ public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifeti
         }
 
         // Another chat's run, started elsewhere: the page does not subscribe to it (nor to every run).
-        var other = await _host.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(new ChatMessageRequest(null, "Elsewhere", Settings));
+        var other = await Host.Services.GetRequiredService<RunLauncher>().SendChatMessageAsync(new ChatMessageRequest(null, "Elsewhere", Settings));
         Assert.Equal([runId], Updates.SubscribedRunIds);
 
         // Its own run streams in; another run's and a batch run's tokens are not shown.
@@ -80,7 +58,7 @@ public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifeti
     [Fact]
     public async Task A_chat_page_lets_go_of_a_conversations_runs_when_it_shows_another_conversation()
     {
-        var launcher = _host.Services.GetRequiredService<RunLauncher>();
+        var launcher = Host.Services.GetRequiredService<RunLauncher>();
         var first = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "First", Settings));
         var second = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "Second", Settings));
 
@@ -94,11 +72,4 @@ public sealed class ChatSubscriptionTests : WorkbenchComponentTest, IAsyncLifeti
         Assert.Empty(Updates.SubscribedRunIds);
     }
 
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await _host.DisposeAsync();
-    }
 }
