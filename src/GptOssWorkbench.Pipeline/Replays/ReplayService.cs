@@ -7,6 +7,7 @@ using GptOssWorkbench.Engine.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Pipeline.Models;
 using GptOssWorkbench.Pipeline.Runs;
+using GptOssWorkbench.Pipeline.Updates;
 using Microsoft.EntityFrameworkCore;
 
 /// <summary>
@@ -27,7 +28,8 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
     }
 
     /// <summary>Starts a replay of the run (of its original when it is a replay); throws <see cref="ReplayRefusedException"/> saying why not.</summary>
-    public async Task<long> StartAsync(long runId, string? userId = null, CancellationToken cancellationToken = default)
+    /// <param name="follow">Bound to the replay before it is enqueued (see <see cref="RunLauncher"/>), so its finish is not missed.</param>
+    public async Task<long> StartAsync(long runId, string? userId = null, RunWatch? follow = null, CancellationToken cancellationToken = default)
     {
         long replayId;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -40,12 +42,13 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
             await db.SaveChangesAsync(cancellationToken);
             replayId = replay.Id;
         }
+        follow?.Follow(replayId);
         await launcher.EnqueueAsync(replayId);
         return replayId;
     }
 
     /// <summary>Replays every finished run of the batch that can be replayed (one transaction), and says which it refused.</summary>
-    public async Task<BatchReplayStart> StartBatchAsync(long batchId, string? userId = null, CancellationToken cancellationToken = default)
+    public async Task<BatchReplayStart> StartBatchAsync(long batchId, string? userId = null, RunWatch? follow = null, CancellationToken cancellationToken = default)
     {
         var replays = new List<Run>();
         var refused = new List<ReplayCheck>();
@@ -75,6 +78,7 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
             db.Runs.AddRange(replays);
             await db.SaveChangesAsync(cancellationToken);
         }
+        foreach (var replay in replays) follow?.Follow(replay.Id);
         await launcher.EnqueueAsync(replays.Select(r => r.Id).ToList());
         return new BatchReplayStart([.. replays.Select(r => r.Id)], refused, warnings);
     }

@@ -3,6 +3,7 @@ namespace GptOssWorkbench.Pipeline.Runs;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Conversations;
 using GptOssWorkbench.Data.Runs;
+using GptOssWorkbench.Pipeline.Updates;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,8 @@ using Microsoft.Extensions.Logging;
 /// run id and records the job's id on the run. The database is the source of truth: if enqueueing fails or the
 /// process dies in between, the run is still queued in the database and recovery (at start) or the queue sweep
 /// (<see cref="RunQueueSweep"/>, while running) enqueues it again.
+/// The starting methods take an optional <see cref="RunWatch"/>: it is bound to the new run after the row is committed
+/// and before the job is enqueued, so the caller sees the run's first update even when a worker is faster than the return.
 /// </summary>
 public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider clock,
     ILogger<RunLauncher> logger)
@@ -20,7 +23,7 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
     private const int RecordChunk = 500;
 
     /// <summary>Stores the user's message (starting a conversation if needed) and a run that answers it.</summary>
-    public async Task<ChatTurn> SendChatMessageAsync(ChatMessageRequest request, CancellationToken cancellationToken = default)
+    public async Task<ChatTurn> SendChatMessageAsync(ChatMessageRequest request, RunWatch? follow = null, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("The message is empty.");
         request.Settings.Validate();
@@ -64,12 +67,13 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        await EnqueueAsync(run.Id);
+        await FollowThenEnqueueAsync(run.Id, follow);
         return new ChatTurn(conversation.Id, userMessage.Id, run.Id);
     }
 
     /// <summary>Another answer to an existing user message (a sibling of the earlier answers), with new settings.</summary>
-    public async Task<long> RegenerateAsync(long userMessageId, RunSettings settings, string? userId = null, CancellationToken cancellationToken = default)
+    public async Task<long> RegenerateAsync(long userMessageId, RunSettings settings, string? userId = null, RunWatch? follow = null,
+        CancellationToken cancellationToken = default)
     {
         settings.Validate();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -81,7 +85,7 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         run.ReplyToMessageId = message.Id;
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
-        await EnqueueAsync(run.Id);
+        await FollowThenEnqueueAsync(run.Id, follow);
         return run.Id;
     }
 
@@ -91,7 +95,7 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
     /// stored as messages: their text becomes the run's developer instructions (harmony's place for them).
     /// </summary>
     public async Task<ChatTurn> StartConversationRunAsync(IReadOnlyList<PromptMessage> messages, RunSettings settings,
-        RunSource source = RunSource.Api, string? userId = null, CancellationToken cancellationToken = default)
+        RunSource source = RunSource.Api, string? userId = null, RunWatch? follow = null, CancellationToken cancellationToken = default)
     {
         settings.Validate();
         var instructions = messages.Where(m => m.Role is MessageRole.System or MessageRole.Developer).Select(m => m.Content).ToList();
@@ -125,8 +129,15 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await EnqueueAsync(run.Id);
+        await FollowThenEnqueueAsync(run.Id, follow);
         return new ChatTurn(conversation.Id, parent.Id, run.Id);
+    }
+
+    /// <summary>Only after the commit (the id is final) and before the job exists (nothing can be published yet).</summary>
+    private Task FollowThenEnqueueAsync(long runId, RunWatch? follow)
+    {
+        follow?.Follow(runId);
+        return EnqueueAsync(runId);
     }
 
     /// <summary>Hands a stored, queued run to Hangfire and records the job on the run.</summary>

@@ -76,7 +76,7 @@ public sealed class ChatCompletions(
         try
         {
             turn = await launcher.StartConversationRunAsync(request.Messages, request.Settings, RunSource.Api,
-                context.User.FindFirstValue(ClaimTypes.NameIdentifier), context.RequestAborted);
+                context.User.FindFirstValue(ClaimTypes.NameIdentifier), watcher.Watch, context.RequestAborted);
         }
         catch (ArgumentException e)
         {

@@ -1,15 +1,9 @@
 namespace GptOssWorkbench.Web.Tests.Chat;
 
 using Bunit;
-using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Models;
 using GptOssWorkbench.Data.Runs;
-using GptOssWorkbench.Pipeline.Models;
-using GptOssWorkbench.Pipeline.Runs;
-using GptOssWorkbench.Pipeline.Updates;
 using GptOssWorkbench.Web.Chat;
-using GptOssWorkbench.Web.Review;
-using GptOssWorkbench.Web.Tests.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,24 +14,8 @@ using MudBlazor;
 /// says so, stores nothing and keeps the draft, and the same draft is sent once the database takes writes again; a new
 /// answer or an edited message the database refuses is reported the same way.
 /// </summary>
-public sealed class ChatDatabaseErrorTests : WorkbenchComponentTest, IAsyncLifetime
+public sealed class ChatDatabaseErrorTests : ChatPageTest
 {
-    // No job server: the run the second send stores stays queued (nothing here needs it to run).
-    private readonly WorkbenchHost _host = WorkbenchHost.Start(_ => new Dictionary<string, string?> { ["Jobs:RunServerInProcess"] = "false" });
-
-    public ChatDatabaseErrorTests()
-    {
-        Services.AddSingleton(DbFactory);
-        Services.AddSingleton(_host.Services.GetRequiredService<RunLauncher>());
-        Services.AddSingleton(_host.Services.GetRequiredService<RunControl>());
-        Services.AddSingleton(_host.Services.GetRequiredService<RunUpdates>());
-        Services.AddSingleton(_host.Services.GetRequiredService<ModelCatalog>());
-        Services.AddScoped<CurrentReviewer>();
-        Services.AddLogging();
-    }
-
-    private IDbContextFactory<WorkbenchDbContext> DbFactory => _host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
-
     /// <summary>Every snackbar shown so far (MudBlazor drops each from its list a few seconds after showing it).</summary>
     private readonly HashSet<Snackbar> _shown = [];
 
@@ -66,7 +44,7 @@ public sealed class ChatDatabaseErrorTests : WorkbenchComponentTest, IAsyncLifet
     {
         await using (var db = await DbFactory.CreateDbContextAsync())
         {
-            db.RegisteredModels.Add(new RegisteredModel { Name = "tiny", FolderPath = _host.TempDirectory, Layout = "huggingface", CreatedAt = DateTime.UtcNow });
+            db.RegisteredModels.Add(new RegisteredModel { Name = "tiny", FolderPath = Host.TempDirectory, Layout = "huggingface", CreatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
         await ExecuteAsync("CREATE TRIGGER refuse_runs BEFORE INSERT ON Runs BEGIN SELECT RAISE(ABORT, 'runs refused by the test'); END;");
@@ -116,13 +94,5 @@ public sealed class ChatDatabaseErrorTests : WorkbenchComponentTest, IAsyncLifet
         Assert.Equal("What is 3 + 3?", thread.WaitForElement("textarea[data-testid=edit-text], [data-testid=edit-text] textarea").GetAttribute("value"));
         await using (var db = await DbFactory.CreateDbContextAsync())
             Assert.Equal((1, 1, 1), (await db.Conversations.CountAsync(), await db.Messages.CountAsync(), await db.Runs.CountAsync()));
-    }
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await _host.DisposeAsync();
     }
 }

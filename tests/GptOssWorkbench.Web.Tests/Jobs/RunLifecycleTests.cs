@@ -104,6 +104,34 @@ public sealed class RunLifecycleTests(PipelineHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_watch_handed_to_the_launcher_hears_only_its_run_from_started_to_finished_with_deltas_adding_up_to_the_stored_output()
+    {
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<RunUpdate>();
+        using var watch = services.GetRequiredService<RunUpdates>().Watch(heard.Enqueue);
+        using var recorder = new PipelineWaits.Recorder(services);
+        var launcher = services.GetRequiredService<RunLauncher>();
+        // Another run at the same time: the watch must not hear it.
+        var other = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "Someone else", Settings(maxTokens: 8)));
+        var turn = await launcher.SendChatMessageAsync(new ChatMessageRequest(null, "Stream please", Settings(maxTokens: 8)), watch);
+        await recorder.WaitForAsync<RunFinished>(turn.RunId);
+        await recorder.WaitForAsync<RunFinished>(other.RunId);
+        var run = await PipelineWaits.WaitForFinishAsync(services, turn.RunId);
+
+        var updates = heard.ToList();
+        Assert.All(updates, u => Assert.Equal(turn.RunId, u.RunId));
+        // Bound before the job was enqueued: nothing of the run was missed, and the recorder (subscribed to all) agrees.
+        Assert.Equal(recorder.Of(turn.RunId), updates);
+        Assert.IsType<RunStarted>(updates[0]);
+        Assert.IsType<RunFinished>(updates[^1]);
+        var deltas = updates.OfType<RunDelta>().ToList();
+        foreach (var message in run.Messages.OrderBy(m => m.Order).Select((m, i) => (m, i)))
+            Assert.Equal(message.m.Content, string.Concat(deltas.Where(d => d.MessageIndex == message.i).Select(d => d.Text)));
+        Assert.Equal(run.Messages.Count, deltas.Select(d => d.MessageIndex).Distinct().Count());
+        // The run is over: the watch let it go.
+        Assert.Empty(watch.RunIds);
+    }
+
+    [Fact]
     public async Task Cancel_stops_a_running_run_quickly_and_keeps_what_it_made()
     {
         using var recorder = new PipelineWaits.Recorder(services);

@@ -51,6 +51,25 @@ public sealed class ReplayTests(PipelineHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_watch_handed_to_a_replay_start_hears_the_replay_from_its_start_to_its_finish()
+    {
+        var original = await FinishedChatRunAsync(Settings(logprobs: false));
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<Pipeline.Updates.RunUpdate>();
+        using var watch = services.GetRequiredService<Pipeline.Updates.RunUpdates>().Watch(heard.Enqueue);
+        using var recorder = new PipelineWaits.Recorder(services);
+
+        var replayId = await Replays.StartAsync(original.Id, follow: watch);
+
+        // The notifier calls per-run followers before the everything-subscribers: once the recorder has the finish, so has the watch.
+        await recorder.WaitForAsync<Pipeline.Updates.RunFinished>(replayId);
+        Assert.Equal(recorder.Of(replayId), heard);
+        Assert.All(heard, u => Assert.Equal(replayId, u.RunId));
+        Assert.IsType<Pipeline.Updates.RunStarted>(heard.First());
+        Assert.IsType<Pipeline.Updates.RunFinished>(heard.Last());
+        Assert.Empty(watch.RunIds);
+    }
+
+    [Fact]
     public async Task A_seeded_temperature_one_run_replays_identical_token_for_token_outside_its_conversation()
     {
         var original = await FinishedChatRunAsync(Settings(logprobs: true));
