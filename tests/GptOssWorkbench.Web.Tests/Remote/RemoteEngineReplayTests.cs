@@ -289,18 +289,9 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
     {
         var calls = 0;
         using var recorder = new PipelineWaits.Recorder(fixture.Host.Services);
-        fixture.Server.Script("drop", async c =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                await c.BeginStreamAsync();
-                foreach (var chunk in ServerShapes.Vllm("drop").Take(3)) await c.SendAsync(chunk);
-                await Task.Delay(300); // long enough for a partial flush of the first attempt
-                c.Context.Abort();
-                return;
-            }
-            await c.StreamAsync(ServerShapes.Vllm("drop"));
-        });
+        fixture.Server.Script("drop", c => Interlocked.Increment(ref calls) == 1
+            ? c.DropAfterAsync(ServerShapes.Vllm("drop"), 3)
+            : c.StreamAsync(ServerShapes.Vllm("drop")));
 
         var run = await fixture.RunAsync("drop");
 
@@ -310,6 +301,41 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         // Live views were told to start over before the second attempt's tokens.
         var updates = recorder.Of(run.Id);
         Assert.Equal(2, updates.Count(u => u is RunStarted));
+    }
+
+    [Fact]
+    public async Task A_raw_completions_server_killed_mid_stream_is_retried_and_the_channels_are_stored_once()
+    {
+        var calls = 0;
+        fixture.Server.Script("raw-drop", c => Interlocked.Increment(ref calls) == 1
+            ? c.DropAfterAsync(ServerShapes.RawCompletion("raw-drop", "vllm"), 4)
+            : c.StreamAsync(ServerShapes.RawCompletion("raw-drop", "vllm")));
+
+        var run = await fixture.RunAsync("raw-drop");
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal(2, calls);
+        Assert.Equal([("analysis", ServerShapes.ReasoningText), ("final", ServerShapes.AnswerText)],
+            run.Messages.OrderBy(m => m.Order).Select(m => (m.Channel, m.Content)));
+    }
+
+    [Fact]
+    public async Task A_server_killed_mid_stream_on_every_attempt_fails_the_run_saying_why_and_stores_no_half_answer()
+    {
+        var calls = 0;
+        fixture.Server.Script("always-drops", c =>
+        {
+            Interlocked.Increment(ref calls);
+            return c.DropAfterAsync(ServerShapes.Vllm("always-drops"), 3);
+        });
+
+        var run = await fixture.RunAsync("always-drops");
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(3, calls); // the first attempt and MaxRetries=2 retries
+        Assert.Matches(@"^The connection to 127\.0\.0\.1:\d+ was lost after \d+ tokens: .* \(gave up after 3 attempts\)$", run.Error);
+        Assert.Empty(run.Messages);
+        Assert.Equal(0, run.OutputTokens);
     }
 
     [Fact]
