@@ -94,7 +94,7 @@ public sealed class WorkbenchAsRemoteEngineTests : IAsyncLifetime
     /// The random tiny model seldom opens a harmony message, so the stream may carry no text yet: the server's own
     /// run is what says the request is in flight.
     /// </summary>
-    private Task ServingAsync() => PipelineWaits.WaitForAnyRunAsync(server.Services, r => r.Source == RunSource.Api && r.Status == RunStatus.Running && r.OutputTokens > 0);
+    private Task ServingAsync(RunSource source) => PipelineWaits.WaitForAnyRunAsync(server.Services, r => r.Source == source && r.Status == RunStatus.Running && r.OutputTokens > 0);
 
     [Fact]
     public async Task A_remote_run_streams_and_stores_what_the_serving_workbench_answered_channel_by_channel()
@@ -167,17 +167,19 @@ public sealed class WorkbenchAsRemoteEngineTests : IAsyncLifetime
         Assert.Contains("does not serve model 'no-such-model'", run.Error);
     }
 
-    [Fact]
-    public async Task Cancelling_the_remote_run_cancels_the_run_on_the_serving_workbench()
+    [Theory]
+    [InlineData("workbench-remote", RunSource.Api)] // chat mode
+    [InlineData("workbench-tiny-raw", RunSource.ApiCompletion)] // raw completions mode
+    public async Task Cancelling_the_remote_run_cancels_the_run_on_the_serving_workbench(string model, RunSource servedAs)
     {
-        var turn = await SendAsync(client, "workbench-remote", 100_000);
-        await ServingAsync();
+        var turn = await SendAsync(client, model, 100_000);
+        await ServingAsync(servedAs);
 
         await client.Services.GetRequiredService<RunControl>().CancelAsync(turn.RunId);
 
         var run = await PipelineWaits.WaitForFinishAsync(client.Services, turn.RunId);
         Assert.Equal(RunStatus.Cancelled, run.Status);
-        var served = await PipelineWaits.WaitForFinishAsync(server.Services, (await LatestApiRunAsync(server)).Id);
+        var served = await PipelineWaits.WaitForFinishAsync(server.Services, (await LatestRunAsync(server, servedAs)).Id);
         Assert.Equal(RunStatus.Cancelled, served.Status); // the closed request reached the server
     }
 
