@@ -38,7 +38,7 @@ public sealed partial class InferenceJob
             {
                 // A raw harmony prompt has no messages to send in chat mode.
                 if (mode == RemoteMode.Chat)
-                    throw new ArgumentException("a raw harmony prompt (/v1/completions) needs Mode completions or auto, and this engine uses chat completions.");
+                    throw new ArgumentException("a raw harmony prompt (/v1/completions) needs raw completions mode (Mode completions, or auto for vllm, sglang and llama.cpp), and this engine uses chat completions.");
                 conversation = new Engine.Harmony.Conversation([]);
                 prompt = await RunPrompt.TokensAsync(db, run, shutdown);
             }

@@ -304,6 +304,34 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
     }
 
     [Fact]
+    public async Task A_raw_harmony_prompt_goes_to_a_raw_completions_server_as_exactly_its_tokens()
+    {
+        var prompt = "<|start|>system<|message|>Reasoning: low<|end|><|start|>user<|message|>What is 2+2?<|end|><|start|>assistant";
+        var runId = await fixture.Host.Services.GetRequiredService<RunLauncher>().StartRawPromptRunAsync(prompt, new RunSettings { ModelName = "sglang-raw", MaxTokens = 50 });
+
+        var run = await PipelineWaits.WaitForFinishAsync(fixture.Host.Services, runId, seconds: 60);
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var sent = fixture.Server.BodiesFor("sglang-raw").Last().GetProperty("prompt").EnumerateArray().Select(t => t.GetInt32()).ToList();
+        Assert.Equal(HarmonyTokenizer.Shared.EncodeWithSpecials(prompt), sent);
+        Assert.Equal([("analysis", ServerShapes.ReasoningText), ("final", ServerShapes.AnswerText)],
+            run.Messages.OrderBy(m => m.Order).Select(m => (m.Channel, m.Content)));
+    }
+
+    [Fact]
+    public async Task A_raw_harmony_prompt_on_a_chat_mode_engine_fails_saying_it_needs_completions_mode()
+    {
+        var runId = await fixture.Host.Services.GetRequiredService<RunLauncher>().StartRawPromptRunAsync(
+            "<|start|>user<|message|>hi<|end|><|start|>assistant", new RunSettings { ModelName = "vllm-chat", MaxTokens = 50 });
+
+        var run = await PipelineWaits.WaitForFinishAsync(fixture.Host.Services, runId, seconds: 60);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("Remote model 'vllm-chat' is misconfigured: a raw harmony prompt (/v1/completions) needs raw completions mode (Mode completions, or auto for vllm, sglang and llama.cpp), and this engine uses chat completions.", run.Error);
+        Assert.Empty(run.Messages);
+    }
+
+    [Fact]
     public async Task A_raw_completions_server_killed_mid_stream_is_retried_and_the_channels_are_stored_once()
     {
         var calls = 0;
