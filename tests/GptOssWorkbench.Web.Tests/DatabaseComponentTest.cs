@@ -29,6 +29,10 @@ public abstract class DatabaseComponentTest : WorkbenchComponentTest
         Services.AddSingleton<RunUpdates>();
         Services.AddSingleton<EngineHost>();
         Services.AddSingleton<ModelCatalog>();
+        // The catalog also lists registered remote engines (none here); their keys would need Data Protection.
+        Services.AddSingleton<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+        Services.AddSingleton<GptOssWorkbench.Pipeline.Remote.RemoteEngineKeyProtector>();
+        Services.AddSingleton<GptOssWorkbench.Pipeline.Remote.RemoteEngineRegistry>();
         Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(new InMemoryStorage()));
         Services.AddSingleton<RunLauncher>();
         Services.AddSingleton<ReplayService>();
