@@ -73,7 +73,7 @@ public sealed class RemoteEngineClient : IDisposable
         }
         catch (OperationCanceledException)
         {
-            result = new RemoteResult(GenerationFinish.Error, $"{engine.SafeBaseUrl} sent nothing for {engine.IdleTimeout.TotalSeconds:0.#} s (timeout).", Retryable: true);
+            result = new RemoteResult(GenerationFinish.Error, $"{engine.SafeBaseUrl} sent nothing for {engine.IdleTimeout.TotalSeconds:0.#} s (timeout; the engine's IdleTimeout setting).", Retryable: true);
         }
         catch (RemoteEngineException e)
         {
@@ -108,7 +108,7 @@ public sealed class RemoteEngineClient : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteEngineException($"{engine.SafeBaseUrl} did not answer within {engine.IdleTimeout.TotalSeconds:0.#} s (timeout).", true);
+            throw new RemoteEngineException($"{engine.SafeBaseUrl} did not answer within {engine.IdleTimeout.TotalSeconds:0.#} s (timeout; the engine's IdleTimeout setting).", true);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
@@ -279,11 +279,23 @@ public sealed class RemoteEngineClient : IDisposable
                 _ => ($"Could not connect to {host}: {socket.Message}", true),
             };
         }
-        if (e.GetBaseException() is AuthenticationException tls)
-            return ($"The TLS handshake with {host} failed: {tls.Message}", false);
+        if (FindInner<AuthenticationException>(e) is { } tls)
+        {
+            // .NET's own words ("Cannot determine the frame size…") do not say what to change, so say it.
+            return tls.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase)
+                ? ($"The TLS handshake with {host} failed: its certificate was not accepted ({tls.Message}). Use a certificate this machine trusts, or http:// if the server has no TLS.", false)
+                : ($"The TLS handshake with {host} failed ({tls.Message}): the server does not seem to speak TLS on that port; if it serves plain HTTP, use http:// in the base URL.", false);
+        }
         return tokensSoFar > 0
             ? ($"The connection to {host} was lost after {tokensSoFar} tokens: {e.Message}", true)
             : ($"The request to {host} failed: {e.Message}", true);
+    }
+
+    private static T? FindInner<T>(Exception e) where T : Exception
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is T found) return found;
+        return null;
     }
 
     internal static JsonElement ParseJson(RemoteEngineOptions engine, string text)

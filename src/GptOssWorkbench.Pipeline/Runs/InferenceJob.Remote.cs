@@ -34,8 +34,19 @@ public sealed partial class InferenceJob
             mode = engine.EffectiveMode; // also checks Kind and Mode
             _ = engine.ApiRoot; // and BaseUrl
             await using var db = await dbFactory.CreateDbContextAsync(shutdown);
-            conversation = await RunPrompt.BuildAsync(db, run, shutdown);
-            prompt = new HarmonyRenderer().RenderForCompletion(conversation);
+            if (await RunPrompt.IsRawAsync(db, run, shutdown))
+            {
+                // A raw harmony prompt has no messages to send in chat mode.
+                if (mode == RemoteMode.Chat)
+                    throw new ArgumentException("a raw harmony prompt (/v1/completions) needs raw completions mode (Mode completions, or auto for vllm, sglang and llama.cpp), and this engine uses chat completions.");
+                conversation = new Engine.Harmony.Conversation([]);
+                prompt = await RunPrompt.TokensAsync(db, run, shutdown);
+            }
+            else
+            {
+                conversation = await RunPrompt.BuildAsync(db, run, shutdown);
+                prompt = new HarmonyRenderer().RenderForCompletion(conversation);
+            }
             if (run.ReplyToMessageId is { } replyTo)
                 replyOrder = await db.Messages.Where(m => m.Id == replyTo).Select(m => m.Order).FirstAsync(shutdown);
         }

@@ -185,7 +185,7 @@ public sealed partial class InferenceJob(
         {
             engine = await engines.GetAsync(run.Manifest.ModelName, await catalog.ResolveFolderAsync(run.Manifest.ModelName, shutdown));
             await using var db = await dbFactory.CreateDbContextAsync(shutdown);
-            prompt = new HarmonyRenderer().RenderForCompletion(await RunPrompt.BuildAsync(db, run, shutdown));
+            prompt = await RunPrompt.TokensAsync(db, run, shutdown);
             if (run.ReplyToMessageId is { } replyTo)
                 replyOrder = await db.Messages.Where(m => m.Id == replyTo).Select(m => m.Order).FirstAsync(shutdown);
         }

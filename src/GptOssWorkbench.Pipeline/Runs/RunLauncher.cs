@@ -140,6 +140,23 @@ public sealed class RunLauncher(IDbContextFactory<WorkbenchDbContext> dbFactory,
         return EnqueueAsync(runId);
     }
 
+    /// <summary>
+    /// A run over a raw harmony prompt (/v1/completions): no conversation, the prompt text (special tokens as their
+    /// literal strings) is stored on the run and encoded as it is by the job (see <see cref="RunPrompt.TokensAsync"/>).
+    /// </summary>
+    public async Task<long> StartRawPromptRunAsync(string harmonyPrompt, RunSettings settings, string? userId = null, RunWatch? follow = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (harmonyPrompt.Length == 0) throw new ArgumentException("The prompt is empty.");
+        settings.Validate();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = NewRun(RunSource.ApiCompletion, settings, harmonyPrompt, clock.GetUtcNow().UtcDateTime, userId);
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        await FollowThenEnqueueAsync(run.Id, follow);
+        return run.Id;
+    }
+
     /// <summary>Hands a stored, queued run to Hangfire and records the job on the run.</summary>
     public Task EnqueueAsync(long runId) => EnqueueAsync([runId]);
 

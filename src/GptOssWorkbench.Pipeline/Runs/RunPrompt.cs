@@ -48,6 +48,21 @@ public static class RunPrompt
         return new Harmony.Conversation(messages);
     }
 
+    /// <summary>
+    /// The prompt token ids the engine gets: a raw /v1/completions prompt (or a replay of one) encoded as it is,
+    /// anything else rendered from <see cref="BuildAsync"/>'s conversation.
+    /// </summary>
+    public static async Task<List<int>> TokensAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken) =>
+        await IsRawAsync(db, run, cancellationToken)
+            ? [.. HarmonyTokenizer.Shared.EncodeWithSpecials(run.PromptText)]
+            : new HarmonyRenderer().RenderForCompletion(await BuildAsync(db, run, cancellationToken));
+
+    /// <summary>Whether the run's prompt is raw harmony text (it came from /v1/completions, or replays a run that did).</summary>
+    public static async Task<bool> IsRawAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken) =>
+        run.Source == RunSource.ApiCompletion
+        || (run.ReplayOfRunId is { } originalId && run.ReplyToMessageId is null && run.BatchItemId is null
+            && await db.Runs.AnyAsync(r => r.Id == originalId && r.Source == RunSource.ApiCompletion, cancellationToken));
+
     public static SystemContent SystemFor(RunManifest manifest) => new()
     {
         ModelIdentity = string.IsNullOrWhiteSpace(manifest.SystemInstructions) ? SystemContent.DefaultIdentity : manifest.SystemInstructions,

@@ -22,6 +22,28 @@ public static class ApiLogprobs
         refusal = (object?)null,
     };
 
+    /// <summary>
+    /// The completions shape (as vLLM's): <c>{tokens, token_logprobs, top_logprobs: [{text: logprob}], text_offset}</c>, offsets
+    /// counted in characters of the returned text from <paramref name="textOffset"/>.
+    /// </summary>
+    public static object Completions(IReadOnlyList<TokenLogprob> tokens, int textOffset)
+    {
+        var offsets = new int[tokens.Count];
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            offsets[i] = textOffset;
+            textOffset += Text(tokens[i].TokenId).Length;
+        }
+        return new
+        {
+            tokens = tokens.Select(t => Text(t.TokenId)).ToArray(),
+            token_logprobs = tokens.Select(t => (double)t.Logprob).ToArray(),
+            // Two top tokens can share a text (pieces of a UTF-8 character): the likelier one is kept.
+            top_logprobs = tokens.Select(t => t.Top.GroupBy(a => Text(a.TokenId)).ToDictionary(g => g.Key, g => (double)g.Max(a => a.Logprob))).ToArray(),
+            text_offset = offsets,
+        };
+    }
+
     /// <summary>A token's text on its own (a piece of a UTF-8 character shows as U+FFFD); also used by the transcript token view.</summary>
     public static string Text(int tokenId) => Encoding.UTF8.GetString(HarmonyTokenizer.Shared.TokenBytes(tokenId));
 

@@ -44,24 +44,9 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             throw new ApiRequestException("top_logprobs requires logprobs to be true.", "top_logprobs");
         if (topLogprobs is < 0 or > RunSettings.MaxTopLogprobs)
             throw new ApiRequestException($"top_logprobs must be between 0 and {RunSettings.MaxTopLogprobs} (got {topLogprobs}).", "top_logprobs");
-        var maxTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens");
-        if (maxTokens is < 1)
-            throw new ApiRequestException($"max_tokens must be at least 1 (got {maxTokens}).", body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens");
-        var temperature = Number(body, "temperature") ?? 1.0;
-        if (temperature is < 0 or > 2) throw new ApiRequestException($"temperature must be between 0 and 2 (got {temperature}).", "temperature");
-        var topP = Number(body, "top_p") ?? 1.0;
-        if (topP is <= 0 or > 1) throw new ApiRequestException($"top_p must be in (0, 1] (got {topP}).", "top_p");
-        var settings = new RunSettings
+        var settings = Sampling(body, model, defaultMaxTokens: 1024) with
         {
-            ModelName = model,
             ReasoningEffort = effort,
-            Temperature = temperature,
-            TopP = topP,
-            MaxTokens = maxTokens ?? 1024,
-            Seed = Integer(body, "seed"),
-            Stop = Stop(body),
-            PresencePenalty = Number(body, "presence_penalty") ?? 0,
-            FrequencyPenalty = Number(body, "frequency_penalty") ?? 0,
             ToolsJson = tools.Count > 0 ? RunTools.Write(tools) : null,
             Logprobs = logprobs,
             TopLogprobs = topLogprobs ?? 0,
@@ -69,6 +54,29 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
         var includeUsage = body.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
         return new ChatCompletionRequest(model, messages, settings, Bool(body, "stream") == true, includeUsage);
+    }
+
+    /// <summary>The sampling fields chat and raw completions share: max_tokens, temperature, top_p, seed, stop, penalties.</summary>
+    internal static RunSettings Sampling(JsonElement body, string model, int defaultMaxTokens)
+    {
+        var maxTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens");
+        if (maxTokens is < 1)
+            throw new ApiRequestException($"max_tokens must be at least 1 (got {maxTokens}).", body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens");
+        var temperature = Number(body, "temperature") ?? 1.0;
+        if (temperature is < 0 or > 2) throw new ApiRequestException($"temperature must be between 0 and 2 (got {temperature}).", "temperature");
+        var topP = Number(body, "top_p") ?? 1.0;
+        if (topP is <= 0 or > 1) throw new ApiRequestException($"top_p must be in (0, 1] (got {topP}).", "top_p");
+        return new RunSettings
+        {
+            ModelName = model,
+            Temperature = temperature,
+            TopP = topP,
+            MaxTokens = maxTokens ?? defaultMaxTokens,
+            Seed = Integer(body, "seed"),
+            Stop = Stop(body),
+            PresencePenalty = Number(body, "presence_penalty") ?? 0,
+            FrequencyPenalty = Number(body, "frequency_penalty") ?? 0,
+        };
     }
 
     private static List<PromptMessage> ReadMessages(JsonElement body)
@@ -190,19 +198,19 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
 
     private static bool IsString(JsonElement value, string expected) => value.ValueKind == JsonValueKind.String && value.GetString() == expected;
 
-    private static string? String(JsonElement body, string name) =>
+    internal static string? String(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString() : throw new ApiRequestException($"{name} must be a string.", name);
 
-    private static double? Number(JsonElement body, string name) =>
+    internal static double? Number(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw new ApiRequestException($"{name} must be a number.", name);
 
-    private static int? Integer(JsonElement body, string name) =>
+    internal static int? Integer(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) ? i : throw new ApiRequestException($"{name} must be an integer.", name);
 
-    private static bool? Bool(JsonElement body, string name) =>
+    internal static bool? Bool(JsonElement body, string name) =>
         !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw new ApiRequestException($"{name} must be true or false.", name);
 

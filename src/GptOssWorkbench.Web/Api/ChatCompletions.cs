@@ -1,7 +1,6 @@
 namespace GptOssWorkbench.Web.Api;
 
 using System.Security.Claims;
-using System.Text.Json;
 using GptOssWorkbench.Data;
 using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Data.Workspaces;
@@ -22,8 +21,6 @@ public sealed class ChatCompletions(
     RunLauncher launcher, RunControl control, RunUpdates updates, ModelCatalog catalog, JobStorage jobs,
     IDbContextFactory<WorkbenchDbContext> dbFactory, IOptions<ApiOptions> options, TimeProvider clock, ILogger<ChatCompletions> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <param name="reasoningPolicy">
     /// The key owner's role decides whether reasoning_content is sent: Hidden omits it (streaming and not). Collapsed
     /// sends it like Shown: an API client has no "click to reveal", and the admin page says so.
@@ -31,42 +28,13 @@ public sealed class ChatCompletions(
     public async Task<IResult> HandleAsync(HttpContext context, ReasoningVisibilityPolicy reasoningPolicy)
     {
         var sendReasoning = await reasoningPolicy.ForAsync(context.User, context.RequestAborted) != ReasoningVisibility.Hidden;
-        var (body, tooLarge) = await ReadBodyAsync(context.Request, options.Value.MaxRequestBodyBytes);
-        if (tooLarge)
-        {
-            return OpenAiErrors.Result(413, $"The request body is larger than {options.Value.MaxRequestBodyBytes} bytes (Api:MaxRequestBodyBytes).",
-                "invalid_request_error", "messages", "request_too_large");
-        }
-        // The JSON reader checks the structure but not the UTF-8 inside strings (reading such a string throws later).
-        if (!System.Text.Unicode.Utf8.IsValid(body))
-        {
-            return OpenAiErrors.BadRequest("The body is not valid UTF-8.", null);
-        }
-        ChatCompletionRequest request;
-        try
-        {
-            // Default reader limits: nesting deeper than 64 levels is a JsonException (400).
-            using var document = JsonDocument.Parse(body);
-            request = ChatCompletionRequest.Parse(document.RootElement);
-        }
-        catch (JsonException e)
-        {
-            return OpenAiErrors.BadRequest($"The body is not valid JSON: {e.Message}", null);
-        }
-        catch (ApiRequestException e)
-        {
-            return OpenAiErrors.BadRequest(e.Message, e.Param);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            // A value of a JSON type the reader did not check for: still the client's request, not a server error.
-            return OpenAiErrors.BadRequest($"A field of the request has the wrong JSON type: {e.Message}", null);
-        }
+        var (request, error) = await ApiRequestBody.ParseAsync(context.Request, options.Value.MaxRequestBodyBytes, "messages", ChatCompletionRequest.Parse);
+        if (request is null) return error!;
         if (await catalog.FindAsync(request.Model, context.RequestAborted) is null)
         {
             return OpenAiErrors.ModelNotFound(request.Model);
         }
-        if (!HasWorker())
+        if (!ApiWorkers.Any(jobs, logger))
         {
             return OpenAiErrors.Result(503, "No worker is running to serve this model; try again later.", "server_error", code: "no_worker");
         }
@@ -103,7 +71,7 @@ public sealed class ChatCompletions(
         }
         if (finished is null || finished.Status != RunStatus.Succeeded)
         {
-            return OpenAiErrors.Result(500, $"Run {turn.RunId} ended {finished?.Status}: {finished?.Error ?? finished?.FinishReason}.", "server_error");
+            return OpenAiErrors.Result(500, ApiEvents.FailureMessage(turn.RunId, finished), "server_error");
         }
         var (reasoning, content, calls) = await OutputAsync(turn.RunId, context.RequestAborted);
         return Results.Json(new
@@ -122,7 +90,7 @@ public sealed class ChatCompletions(
                     logprobs = request.Settings.Logprobs ? ApiLogprobs.Content(answerLogprobs) : null,
                 },
             },
-            usage = Usage(finished.Stats),
+            usage = ApiEvents.Usage(finished.Stats),
         });
     }
 
@@ -143,14 +111,13 @@ public sealed class ChatCompletions(
     private async Task StreamAsync(HttpContext context, ApiRunWatcher watcher, long runId, string id, long created, ChatCompletionRequest request, bool sendReasoning)
     {
         var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
+        ApiEvents.Begin(response);
         object Chunk(object delta, string? finishReason, object? logprobs = null) => new
         {
             id, @object = "chat.completion.chunk", created, model = request.Model,
             choices = new[] { new { index = 0, delta, finish_reason = finishReason, logprobs } },
         };
-        await WriteEventAsync(response, Chunk(new { role = "assistant", content = "" }, null));
+        await ApiEvents.WriteAsync(response, Chunk(new { role = "assistant", content = "" }, null));
         var callIndexes = new Dictionary<int, int>(); // run message index -> position in tool_calls
         try
         {
@@ -160,7 +127,7 @@ public sealed class ChatCompletions(
                 {
                     case RunDelta { Channel: "analysis" } delta:
                         if (sendReasoning)
-                            await WriteEventAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
+                            await ApiEvents.WriteAsync(response, Chunk(new { reasoning_content = delta.Text }, null));
                         break;
                     case RunDelta delta when ToolCalls.IsCall(delta.Recipient):
                         object call;
@@ -178,42 +145,34 @@ public sealed class ChatCompletions(
                                 function = new { name = delta.Recipient![ToolCalls.Namespace.Length..], arguments = delta.Text },
                             };
                         }
-                        await WriteEventAsync(response, Chunk(new { tool_calls = new[] { call } }, null));
+                        await ApiEvents.WriteAsync(response, Chunk(new { tool_calls = new[] { call } }, null));
                         break;
                     case RunDelta delta when IsAnswer(delta.Channel, delta.Recipient):
                         var logprobs = request.Settings.Logprobs && delta.Logprobs is { } tokens ? ApiLogprobs.Content(tokens) : null;
-                        await WriteEventAsync(response, Chunk(new { content = delta.Text }, null, logprobs));
+                        await ApiEvents.WriteAsync(response, Chunk(new { content = delta.Text }, null, logprobs));
                         break;
                     case RunFinished { Status: RunStatus.Succeeded } finished:
-                        await WriteEventAsync(response, Chunk(new { }, FinishReason(finished.FinishReason)));
+                        await ApiEvents.WriteAsync(response, Chunk(new { }, FinishReason(finished.FinishReason)));
                         if (request.IncludeUsage)
                         {
-                            await WriteEventAsync(response, new
+                            await ApiEvents.WriteAsync(response, new
                             {
                                 id, @object = "chat.completion.chunk", created, model = request.Model,
-                                choices = Array.Empty<object>(), usage = Usage(finished.Stats),
+                                choices = Array.Empty<object>(), usage = ApiEvents.Usage(finished.Stats),
                             });
                         }
                         break;
                     case RunFinished failed:
-                        await WriteEventAsync(response, new OpenAiErrorBody(new OpenAiError(
-                            $"Run {runId} ended {failed.Status}: {failed.Error ?? failed.FinishReason}.", "server_error", null, null)));
+                        await ApiEvents.WriteFailureAsync(response, failed);
                         break;
                 }
             }
-            await response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
-            await response.Body.FlushAsync(context.RequestAborted);
+            await ApiEvents.DoneAsync(response);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; its run is being cancelled.
         }
-    }
-
-    private static async Task WriteEventAsync(HttpResponse response, object payload)
-    {
-        await response.WriteAsync("data: " + JsonSerializer.Serialize(payload, Json) + "\n\n", response.HttpContext.RequestAborted);
-        await response.Body.FlushAsync(response.HttpContext.RequestAborted);
     }
 
     private async Task<(string? Reasoning, string Content, IReadOnlyList<ToolCall> Calls)> OutputAsync(long runId, CancellationToken cancellationToken)
@@ -235,46 +194,10 @@ public sealed class ChatCompletions(
     private static bool IsAnswer(string? channel, string? recipient) =>
         channel is "final" or null || (channel == "commentary" && recipient is null);
 
-    private static object Usage(RunStats stats) => new
-    {
-        prompt_tokens = stats.PromptTokens,
-        completion_tokens = stats.OutputTokens,
-        total_tokens = stats.PromptTokens + stats.OutputTokens,
-        completion_tokens_details = new { reasoning_tokens = stats.ReasoningTokens },
-    };
-
     private static string FinishReason(string? runFinish) => runFinish switch
     {
         "length" => "length",
         "tool_call" => "tool_calls",
         _ => "stop",
     };
-
-    private bool HasWorker()
-    {
-        try
-        {
-            return jobs.GetMonitoringApi().Servers().Count > 0;
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Could not ask the job storage for workers.");
-            return false;
-        }
-    }
-
-    /// <summary>Reads at most <paramref name="limit"/> bytes; a declared or actual larger body is refused without reading it all.</summary>
-    private static async Task<(byte[] Body, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit)
-    {
-        if (request.ContentLength > limit) return ([], true);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit) return ([], true);
-        }
-        return (buffer.ToArray(), false);
-    }
 }

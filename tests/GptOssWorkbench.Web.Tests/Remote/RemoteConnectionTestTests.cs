@@ -78,31 +78,44 @@ public sealed class RemoteConnectionTestTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_host_says_DNS()
+    public async Task An_unresolvable_host_says_DNS()
     {
-        var check = await TestAsync(Engine("http://gpu-cluster.invalid:8000"));
+        var check = await TestAsync(Engine("http://nohost.invalid:8000"));
 
         Assert.False(check.Ok);
-        Assert.StartsWith("The host of http://gpu-cluster.invalid:8000 could not be resolved (DNS)", check.Message);
+        Assert.StartsWith("The host of http://nohost.invalid:8000 could not be resolved (DNS): ", check.Message);
     }
 
     [Fact]
-    public async Task Https_to_a_plain_http_server_says_the_TLS_handshake_failed()
+    public async Task Https_to_a_plain_http_server_says_the_TLS_handshake_failed_and_suggests_http()
     {
         var check = await TestAsync(Engine(server.BaseUrl.Replace("http://", "https://")));
 
         Assert.False(check.Ok);
-        Assert.Contains("TLS handshake", check.Message);
+        var authority = new Uri(server.BaseUrl).Authority;
+        Assert.StartsWith($"The TLS handshake with {authority} failed (", check.Message);
+        Assert.EndsWith("): the server does not seem to speak TLS on that port; if it serves plain HTTP, use http:// in the base URL.", check.Message);
     }
 
     [Fact]
-    public async Task A_server_that_does_not_answer_in_time_says_timeout()
+    public async Task A_server_that_never_lists_its_models_says_timeout_and_names_the_setting()
     {
-        server.ModelsDelay = TimeSpan.FromSeconds(10);
+        server.ModelsDelay = Timeout.InfiniteTimeSpan;
 
         var check = await TestAsync(Engine());
 
         Assert.False(check.Ok);
-        Assert.Equal($"{server.BaseUrl} did not answer within 2 s (timeout).", check.Message);
+        Assert.Equal($"{server.BaseUrl} did not answer within 2 s (timeout; the engine's IdleTimeout setting).", check.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_the_test_request_says_timeout()
+    {
+        server.Script("openai/gpt-oss-120b", c => Task.Delay(Timeout.InfiniteTimeSpan, c.Context.RequestAborted));
+
+        var check = await TestAsync(Engine());
+
+        Assert.False(check.Ok);
+        Assert.Equal($"{server.BaseUrl} sent nothing for 2 s (timeout; the engine's IdleTimeout setting).", check.Message);
     }
 }

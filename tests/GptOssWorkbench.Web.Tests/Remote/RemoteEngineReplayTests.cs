@@ -289,18 +289,9 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
     {
         var calls = 0;
         using var recorder = new PipelineWaits.Recorder(fixture.Host.Services);
-        fixture.Server.Script("drop", async c =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                await c.BeginStreamAsync();
-                foreach (var chunk in ServerShapes.Vllm("drop").Take(3)) await c.SendAsync(chunk);
-                await Task.Delay(300); // long enough for a partial flush of the first attempt
-                c.Context.Abort();
-                return;
-            }
-            await c.StreamAsync(ServerShapes.Vllm("drop"));
-        });
+        fixture.Server.Script("drop", c => Interlocked.Increment(ref calls) == 1
+            ? c.DropAfterAsync(ServerShapes.Vllm("drop"), 3)
+            : c.StreamAsync(ServerShapes.Vllm("drop")));
 
         var run = await fixture.RunAsync("drop");
 
@@ -310,6 +301,69 @@ public sealed class RemoteEngineReplayTests : IClassFixture<RemoteReplayFixture>
         // Live views were told to start over before the second attempt's tokens.
         var updates = recorder.Of(run.Id);
         Assert.Equal(2, updates.Count(u => u is RunStarted));
+    }
+
+    [Fact]
+    public async Task A_raw_harmony_prompt_goes_to_a_raw_completions_server_as_exactly_its_tokens()
+    {
+        var prompt = "<|start|>system<|message|>Reasoning: low<|end|><|start|>user<|message|>What is 2+2?<|end|><|start|>assistant";
+        var runId = await fixture.Host.Services.GetRequiredService<RunLauncher>().StartRawPromptRunAsync(prompt, new RunSettings { ModelName = "sglang-raw", MaxTokens = 50 });
+
+        var run = await PipelineWaits.WaitForFinishAsync(fixture.Host.Services, runId, seconds: 60);
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        var sent = fixture.Server.BodiesFor("sglang-raw").Last().GetProperty("prompt").EnumerateArray().Select(t => t.GetInt32()).ToList();
+        Assert.Equal(HarmonyTokenizer.Shared.EncodeWithSpecials(prompt), sent);
+        Assert.Equal([("analysis", ServerShapes.ReasoningText), ("final", ServerShapes.AnswerText)],
+            run.Messages.OrderBy(m => m.Order).Select(m => (m.Channel, m.Content)));
+    }
+
+    [Fact]
+    public async Task A_raw_harmony_prompt_on_a_chat_mode_engine_fails_saying_it_needs_completions_mode()
+    {
+        var runId = await fixture.Host.Services.GetRequiredService<RunLauncher>().StartRawPromptRunAsync(
+            "<|start|>user<|message|>hi<|end|><|start|>assistant", new RunSettings { ModelName = "vllm-chat", MaxTokens = 50 });
+
+        var run = await PipelineWaits.WaitForFinishAsync(fixture.Host.Services, runId, seconds: 60);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("Remote model 'vllm-chat' is misconfigured: a raw harmony prompt (/v1/completions) needs raw completions mode (Mode completions, or auto for vllm, sglang and llama.cpp), and this engine uses chat completions.", run.Error);
+        Assert.Empty(run.Messages);
+    }
+
+    [Fact]
+    public async Task A_raw_completions_server_killed_mid_stream_is_retried_and_the_channels_are_stored_once()
+    {
+        var calls = 0;
+        fixture.Server.Script("raw-drop", c => Interlocked.Increment(ref calls) == 1
+            ? c.DropAfterAsync(ServerShapes.RawCompletion("raw-drop", "vllm"), 4)
+            : c.StreamAsync(ServerShapes.RawCompletion("raw-drop", "vllm")));
+
+        var run = await fixture.RunAsync("raw-drop");
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal(2, calls);
+        Assert.Equal([("analysis", ServerShapes.ReasoningText), ("final", ServerShapes.AnswerText)],
+            run.Messages.OrderBy(m => m.Order).Select(m => (m.Channel, m.Content)));
+    }
+
+    [Fact]
+    public async Task A_server_killed_mid_stream_on_every_attempt_fails_the_run_saying_why_and_stores_no_half_answer()
+    {
+        var calls = 0;
+        fixture.Server.Script("always-drops", c =>
+        {
+            Interlocked.Increment(ref calls);
+            return c.DropAfterAsync(ServerShapes.Vllm("always-drops"), 3);
+        });
+
+        var run = await fixture.RunAsync("always-drops");
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(3, calls); // the first attempt and MaxRetries=2 retries
+        Assert.Matches(@"^The connection to 127\.0\.0\.1:\d+ was lost after \d+ tokens: .* \(gave up after 3 attempts\)$", run.Error);
+        Assert.Empty(run.Messages);
+        Assert.Equal(0, run.OutputTokens);
     }
 
     [Fact]

@@ -38,6 +38,8 @@ public sealed class RemoteReplayFixture : IAsyncLifetime
         ("unreachable", "vllm", "chat", new() { ["MaxRetries"] = "0" }),
         ("flaky", "vllm", "chat", new() { ["MaxRetries"] = "2" }),
         ("drop", "vllm", "chat", new() { ["MaxRetries"] = "2" }),
+        ("raw-drop", "vllm", "completions", new() { ["MaxRetries"] = "2" }),
+        ("always-drops", "vllm", "chat", new() { ["MaxRetries"] = "2" }),
         ("slow", "vllm", "chat", []),
         ("one-at-a-time", "vllm", "chat", new() { ["MaxConcurrency"] = "1" }),
         ("secret-url", "vllm", "chat", []),

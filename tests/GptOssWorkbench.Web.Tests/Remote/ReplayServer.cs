@@ -134,6 +134,18 @@ public sealed class ReplayCall(HttpContext context, string path, JsonElement bod
             ? FailAsync(401, """{"error": "Unauthorized"}""")
             : StreamAsync(Path == "/v1/completions" ? ServerShapes.RawCompletion(servedModel, "vllm") : ServerShapes.Vllm(servedModel));
 
+    /// <summary>
+    /// Streams the first <paramref name="count"/> chunks, waits long enough for the workbench to flush part of them,
+    /// then drops the connection (no [DONE], no finish reason): a server killed mid-stream.
+    /// </summary>
+    public async Task DropAfterAsync(IEnumerable<object> chunks, int count)
+    {
+        await BeginStreamAsync();
+        foreach (var chunk in chunks.Take(count)) await SendAsync(chunk);
+        await Task.Delay(300);
+        Context.Abort();
+    }
+
     public async Task FailAsync(int status, string body)
     {
         Context.Response.StatusCode = status;
