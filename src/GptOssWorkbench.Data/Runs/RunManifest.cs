@@ -44,6 +44,12 @@ public class RunManifest
     /// <summary>Tool (function) definitions offered to the model, as the API request's JSON; part of the prompt.</summary>
     public string? ToolsJson { get; set; }
 
+    /// <summary>
+    /// For a branch: output tokens appended after the rendered prompt and not sampled (they start the run's output),
+    /// e.g. the parent's tokens up to a position plus a forced one, or an edited analysis message without its end.
+    /// </summary>
+    public List<int>? ForcedPrefixTokenIds { get; set; }
+
     /// <summary>Token count of the exact rendered harmony prompt.</summary>
     public int? PromptTokenCount { get; set; }
 
