@@ -57,6 +57,20 @@ public class RunManifest
     public string? PromptTokensSha256 { get; set; }
 
     /// <summary>
+    /// A new manifest with every input of this one (model, sampling settings, seed, instructions, tools, forced prefix);
+    /// what a worker records while running (fingerprint, prompt hash, engine, device) is left for the new run's worker.
+    /// </summary>
+    public RunManifest CopyInputs() => new()
+    {
+        ModelName = ModelName, Temperature = Temperature, TopP = TopP, TopK = TopK, MinP = MinP,
+        RepetitionPenalty = RepetitionPenalty, PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty,
+        MaxTokens = MaxTokens, StopSequences = [.. StopSequences], Logprobs = Logprobs, TopLogprobs = TopLogprobs,
+        Seed = Seed, ReasoningEffort = ReasoningEffort, SystemInstructions = SystemInstructions,
+        DeveloperInstructions = DeveloperInstructions, ToolsJson = ToolsJson,
+        ForcedPrefixTokenIds = ForcedPrefixTokenIds is null ? null : [.. ForcedPrefixTokenIds],
+    };
+
+    /// <summary>
     /// Hash of the prompt token ids, each as a little-endian int32. Hashing ids rather than text catches a
     /// changed tokenizer or harmony renderer, which text alone would not.
     /// </summary>
