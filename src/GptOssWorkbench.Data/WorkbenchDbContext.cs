@@ -57,6 +57,7 @@ public class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : 
         // Enums as their names: the database stays readable and reordering an enum cannot corrupt rows.
         configurationBuilder.Properties<RunStatus>().HaveConversion<string>();
         configurationBuilder.Properties<RunSource>().HaveConversion<string>();
+        configurationBuilder.Properties<BranchKind>().HaveConversion<string>();
         configurationBuilder.Properties<ReasoningEffort>().HaveConversion<string>();
         configurationBuilder.Properties<BatchStatus>().HaveConversion<string>();
         configurationBuilder.Properties<MessageRole>().HaveConversion<string>();

@@ -37,6 +37,7 @@ public abstract class DatabaseComponentTest : WorkbenchComponentTest
         Services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(new InMemoryStorage()));
         Services.AddSingleton<RunLauncher>();
         Services.AddSingleton<ReplayService>();
+        Services.AddSingleton<GptOssWorkbench.Pipeline.Branches.BranchService>();
     }
 
     protected TestDatabase Db { get; } = new();

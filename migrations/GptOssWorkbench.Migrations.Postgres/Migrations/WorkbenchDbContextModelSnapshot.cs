@@ -734,6 +734,16 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Property<long?>("BatchJobId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("BranchKind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("BranchOfRunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("BranchPosition")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("CancellationRequested")
                         .HasColumnType("boolean");
 
@@ -817,6 +827,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
 
                     b.HasIndex("BatchItemId")
                         .IsUnique();
+
+                    b.HasIndex("BranchOfRunId");
 
                     b.HasIndex("ConversationId");
 
@@ -1429,6 +1441,11 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                         .HasForeignKey("BatchJobId")
                         .OnDelete(DeleteBehavior.Cascade);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "BranchOf")
+                        .WithMany()
+                        .HasForeignKey("BranchOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Conversation", "Conversation")
                         .WithMany("Runs")
                         .HasForeignKey("ConversationId")
@@ -1467,6 +1484,10 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                                 .HasMaxLength(100)
                                 .HasColumnType("character varying(100)")
                                 .HasColumnName("EngineVersion");
+
+                            b1.PrimitiveCollection<List<int>>("ForcedPrefixTokenIds")
+                                .HasColumnType("integer[]")
+                                .HasColumnName("ForcedPrefixTokenIds");
 
                             b1.Property<double>("FrequencyPenalty")
                                 .HasColumnType("double precision")
@@ -1564,6 +1585,8 @@ namespace GptOssWorkbench.Migrations.Postgres.Migrations
                     b.Navigation("BatchItem");
 
                     b.Navigation("BatchJob");
+
+                    b.Navigation("BranchOf");
 
                     b.Navigation("Conversation");
 

@@ -700,6 +700,16 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Property<long?>("BatchJobId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BranchKind")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("BranchOfRunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("BranchPosition")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("CancellationRequested")
                         .HasColumnType("INTEGER");
 
@@ -783,6 +793,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
 
                     b.HasIndex("BatchItemId")
                         .IsUnique();
+
+                    b.HasIndex("BranchOfRunId");
 
                     b.HasIndex("ConversationId");
 
@@ -1387,6 +1399,11 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                         .HasForeignKey("BatchJobId")
                         .OnDelete(DeleteBehavior.Cascade);
 
+                    b.HasOne("GptOssWorkbench.Data.Runs.Run", "BranchOf")
+                        .WithMany()
+                        .HasForeignKey("BranchOfRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("GptOssWorkbench.Data.Conversations.Conversation", "Conversation")
                         .WithMany("Runs")
                         .HasForeignKey("ConversationId")
@@ -1425,6 +1442,10 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                                 .HasMaxLength(100)
                                 .HasColumnType("TEXT")
                                 .HasColumnName("EngineVersion");
+
+                            b1.PrimitiveCollection<string>("ForcedPrefixTokenIds")
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ForcedPrefixTokenIds");
 
                             b1.Property<double>("FrequencyPenalty")
                                 .HasColumnType("REAL")
@@ -1522,6 +1543,8 @@ namespace GptOssWorkbench.Migrations.Sqlite.Migrations
                     b.Navigation("BatchItem");
 
                     b.Navigation("BatchJob");
+
+                    b.Navigation("BranchOf");
 
                     b.Navigation("Conversation");
 

@@ -42,6 +42,17 @@ public class Run
     public long? ReplayOfRunId { get; set; }
     public Run? ReplayOf { get; set; }
 
+    /// <summary>
+    /// Set on a branch: the run whose prompt and a prefix of whose output it kept (the prefix itself is
+    /// <see cref="RunManifest.ForcedPrefixTokenIds"/>, so the branch replays without its parent).
+    /// </summary>
+    public long? BranchOfRunId { get; set; }
+    public Run? BranchOf { get; set; }
+    public BranchKind? BranchKind { get; set; }
+
+    /// <summary>Where the branch diverged: a token index for <see cref="Runs.BranchKind.ForcedToken"/>, the edited reasoning's length in characters otherwise.</summary>
+    public int? BranchPosition { get; set; }
+
     /// <summary>The last user prompt as plain text, kept on the run for lists, search and export.</summary>
     public string PromptText { get; set; } = "";
 

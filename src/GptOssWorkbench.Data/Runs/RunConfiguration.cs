@@ -36,6 +36,7 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
             manifest.Property(m => m.SystemInstructions).HasColumnName("SystemInstructions");
             manifest.Property(m => m.DeveloperInstructions).HasColumnName("DeveloperInstructions");
             manifest.Property(m => m.ToolsJson).HasColumnName("ToolsJson");
+            manifest.Property(m => m.ForcedPrefixTokenIds).HasColumnName("ForcedPrefixTokenIds");
             manifest.Property(m => m.PromptTokenCount).HasColumnName("PromptTokenCount");
             manifest.Property(m => m.PromptTokensSha256).HasColumnName("PromptTokensSha256").HasMaxLength(64);
             // Transcript browser filters: by model, and by model + effort for the effort comparison view.
@@ -57,6 +58,10 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
         // Deleting the original keeps its replays (they are still runs of their own) but unlinks them.
         run.HasOne(r => r.ReplayOf).WithMany().HasForeignKey(r => r.ReplayOfRunId)
             .OnDelete(DeleteBehavior.SetNull);
+        // Likewise a branch outlives its parent, unlinked.
+        run.HasOne(r => r.BranchOf).WithMany().HasForeignKey(r => r.BranchOfRunId)
+            .OnDelete(DeleteBehavior.SetNull);
+        run.Property(r => r.BranchKind).HasMaxLength(16);
         run.HasOne(r => r.Logprobs).WithOne(l => l.Run).HasForeignKey<RunLogprobs>(l => l.RunId)
             .OnDelete(DeleteBehavior.Cascade);
 
@@ -70,5 +75,7 @@ public class RunConfiguration : IEntityTypeConfiguration<Run>
         run.HasIndex(r => r.CreatedByUserId);
         // The replays of a run (transcript page) and of a batch's runs (batch replay summary).
         run.HasIndex(r => r.ReplayOfRunId);
+        // The branches of a run (transcript page).
+        run.HasIndex(r => r.BranchOfRunId);
     }
 }

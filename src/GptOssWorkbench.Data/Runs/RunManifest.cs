@@ -44,11 +44,31 @@ public class RunManifest
     /// <summary>Tool (function) definitions offered to the model, as the API request's JSON; part of the prompt.</summary>
     public string? ToolsJson { get; set; }
 
+    /// <summary>
+    /// For a branch: output tokens appended after the rendered prompt and not sampled (they start the run's output),
+    /// e.g. the parent's tokens up to a position plus a forced one, or an edited analysis message without its end.
+    /// </summary>
+    public List<int>? ForcedPrefixTokenIds { get; set; }
+
     /// <summary>Token count of the exact rendered harmony prompt.</summary>
     public int? PromptTokenCount { get; set; }
 
     /// <summary>Lower-case hex SHA-256 of the prompt token ids (see <see cref="HashPromptTokens"/>).</summary>
     public string? PromptTokensSha256 { get; set; }
+
+    /// <summary>
+    /// A new manifest with every input of this one (model, sampling settings, seed, instructions, tools, forced prefix);
+    /// what a worker records while running (fingerprint, prompt hash, engine, device) is left for the new run's worker.
+    /// </summary>
+    public RunManifest CopyInputs() => new()
+    {
+        ModelName = ModelName, Temperature = Temperature, TopP = TopP, TopK = TopK, MinP = MinP,
+        RepetitionPenalty = RepetitionPenalty, PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty,
+        MaxTokens = MaxTokens, StopSequences = [.. StopSequences], Logprobs = Logprobs, TopLogprobs = TopLogprobs,
+        Seed = Seed, ReasoningEffort = ReasoningEffort, SystemInstructions = SystemInstructions,
+        DeveloperInstructions = DeveloperInstructions, ToolsJson = ToolsJson,
+        ForcedPrefixTokenIds = ForcedPrefixTokenIds is null ? null : [.. ForcedPrefixTokenIds],
+    };
 
     /// <summary>
     /// Hash of the prompt token ids, each as a little-endian int32. Hashing ids rather than text catches a

@@ -16,4 +16,7 @@ public enum RunSource
     /// workbench in raw completions mode) gets exactly its prompt run.
     /// </summary>
     ApiCompletion,
+
+    /// <summary>A continuation of a prefix of another run's output (see <see cref="Run.BranchOfRunId"/>).</summary>
+    Branch,
 }

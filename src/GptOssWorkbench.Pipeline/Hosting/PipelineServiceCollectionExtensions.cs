@@ -47,6 +47,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<RunControl>();
         services.AddSingleton<BatchService>();
         services.AddSingleton<GptOssWorkbench.Pipeline.Replays.ReplayService>();
+        services.AddSingleton<GptOssWorkbench.Pipeline.Branches.BranchService>();
         services.AddSingleton<RunRecovery>();
         services.AddTransient<InferenceJob>();
         services.AddSingleton<WorkerDirectory>();

@@ -142,7 +142,6 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
 
     private Run NewReplay(Run original, string? userId)
     {
-        var m = original.Manifest;
         return new Run
         {
             Source = RunSource.Replay,
@@ -152,15 +151,8 @@ public sealed class ReplayService(IDbContextFactory<WorkbenchDbContext> dbFactor
             ReplyToMessageId = original.ReplyToMessageId,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             CreatedByUserId = userId,
-            // Every input of the original; what the worker records (fingerprint, prompt hash, engine, device) it records anew.
-            Manifest = new RunManifest
-            {
-                ModelName = m.ModelName, Temperature = m.Temperature, TopP = m.TopP, TopK = m.TopK, MinP = m.MinP,
-                RepetitionPenalty = m.RepetitionPenalty, PresencePenalty = m.PresencePenalty, FrequencyPenalty = m.FrequencyPenalty,
-                MaxTokens = m.MaxTokens, StopSequences = [.. m.StopSequences], Logprobs = m.Logprobs, TopLogprobs = m.TopLogprobs,
-                Seed = m.Seed, ReasoningEffort = m.ReasoningEffort, SystemInstructions = m.SystemInstructions,
-                DeveloperInstructions = m.DeveloperInstructions, ToolsJson = m.ToolsJson,
-            },
+            // Every input of the original (a branch's forced prefix too); what the worker records it records anew.
+            Manifest = original.Manifest.CopyInputs(),
         };
     }
 

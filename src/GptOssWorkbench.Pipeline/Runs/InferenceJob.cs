@@ -173,6 +173,12 @@ public sealed partial class InferenceJob(
             await FinishAsync(run, [], [], null, Failed(e.Message), shutdown);
             return;
         }
+        if (remote is not null && run.Manifest.ForcedPrefixTokenIds is { Count: > 0 })
+        {
+            await FinishAsync(run, [], [], null, Failed($"'{run.Manifest.ModelName}' is a remote server: a branch continues a forced prefix of output tokens, "
+                + "which only the built-in engine can do."), shutdown);
+            return;
+        }
         if (remote is not null)
         {
             await ExecuteRemoteAsync(run, remote, stop, shutdown);
@@ -216,11 +222,22 @@ public sealed partial class InferenceJob(
             TopLogprobs = manifest.Logprobs ? manifest.TopLogprobs : 0,
         };
         var submittedAt = clock.GetUtcNow().UtcDateTime;
-        var stream = engine.Engine.Submit(new GenerationRequest(prompt, sampling) { Label = $"run {run.Id}" }, stop);
+        // A branch's forced prefix goes after the prompt, so generation continues from it; it is output of this run
+        // (its messages start with it) but not sampled, so it does not use up the token budget's last token.
+        var forced = manifest.ForcedPrefixTokenIds ?? [];
+        if (forced.Count > 0) sampling = sampling with { MaxTokens = Math.Max(1, manifest.MaxTokens - forced.Count) };
+        var stream = engine.Engine.Submit(new GenerationRequest([.. prompt, .. forced], sampling) { Label = $"run {run.Id}" }, stop);
         var modelTag = new KeyValuePair<string, object?>("model", manifest.ModelName);
 
         var output = new RunOutput(run, replyOrder, clock.GetUtcNow().UtcDateTime, HarmonyTokenizer.Shared, updates);
         var logprobs = manifest.Logprobs ? new List<StoredLogprob>() : null;
+        foreach (var token in forced)
+        {
+            // Recorded with logprob 0 (probability 1) and no alternatives: the token was forced, not drawn.
+            var logprob = logprobs is null ? null : new StoredLogprob(token, 0f, []);
+            logprobs?.Add(logprob!);
+            output.Feed(token, logprob);
+        }
         await FeedAsync(run, stream.Tokens, output, logprobs, modelTag, shutdown);
         var result = await stream.Completion;
         if (result.Finish == GenerationFinish.Cancelled && shutdown.IsCancellationRequested)
@@ -236,8 +253,8 @@ public sealed partial class InferenceJob(
             GenerationFinish.Cancelled => new Outcome(RunStatus.Cancelled, "cancelled", null),
             _ => Failed(result.Error ?? "The engine failed without a message."),
         };
-        run.PromptTokens = result.PromptTokens;
-        run.OutputTokens = result.Tokens.Count;
+        run.PromptTokens = result.PromptTokens - forced.Count;
+        run.OutputTokens = forced.Count + result.Tokens.Count;
         run.ReasoningTokens = output.ReasoningTokens;
         run.TimeToFirstTokenMs = result.TimeToFirstToken?.TotalMilliseconds;
         run.TokensPerSecond = result.TokensPerSecond;

@@ -10,7 +10,7 @@ using Harmony = GptOssWorkbench.Engine.Harmony;
 /// <summary>
 /// Builds a run's harmony conversation from the database: the system message (identity + reasoning effort), the
 /// developer instructions, then the thread (a chat's messages from the root down to the message the run answers,
-/// or a batch item's prompt; a replay uses its original's). Earlier turns' analysis is dropped by the renderer's DropBeforeLastFinal rule.
+/// or a batch item's prompt; a replay or branch uses its ancestor's). Earlier turns' analysis is dropped by the renderer's DropBeforeLastFinal rule.
 /// </summary>
 public static class RunPrompt
 {
@@ -28,10 +28,8 @@ public static class RunPrompt
             }));
         }
 
-        // A replay of a batch run cannot share the item (one run per item), so it reads the original's item.
-        var batchItemId = run.BatchItemId ?? (run.ReplayOfRunId is { } originalId
-            ? await db.Runs.AsNoTracking().Where(r => r.Id == originalId).Select(r => r.BatchItemId).FirstOrDefaultAsync(cancellationToken)
-            : null);
+        // A replay or branch of a batch run cannot share the item (one run per item), so it reads its ancestor's item.
+        var batchItemId = run.BatchItemId ?? await InheritedBatchItemAsync(db, run.ReplayOfRunId ?? run.BranchOfRunId, cancellationToken);
         if (batchItemId is { } itemId)
         {
             var item = await db.BatchItems.AsNoTracking().FirstAsync(i => i.Id == itemId, cancellationToken);
@@ -57,11 +55,26 @@ public static class RunPrompt
             ? [.. HarmonyTokenizer.Shared.EncodeWithSpecials(run.PromptText)]
             : new HarmonyRenderer().RenderForCompletion(await BuildAsync(db, run, cancellationToken));
 
-    /// <summary>Whether the run's prompt is raw harmony text (it came from /v1/completions, or replays a run that did).</summary>
+    /// <summary>Whether the run's prompt is raw harmony text (it came from /v1/completions, or replays or branches a run that did).</summary>
     public static async Task<bool> IsRawAsync(WorkbenchDbContext db, Run run, CancellationToken cancellationToken) =>
         run.Source == RunSource.ApiCompletion
-        || (run.ReplayOfRunId is { } originalId && run.ReplyToMessageId is null && run.BatchItemId is null
+        || ((run.ReplayOfRunId ?? run.BranchOfRunId) is { } originalId && run.ReplyToMessageId is null && run.BatchItemId is null
             && await db.Runs.AnyAsync(r => r.Id == originalId && r.Source == RunSource.ApiCompletion, cancellationToken));
+
+    /// <summary>The batch item of the nearest ancestor (through replay and branch links) that has one.</summary>
+    private static async Task<long?> InheritedBatchItemAsync(WorkbenchDbContext db, long? ancestorId, CancellationToken cancellationToken)
+    {
+        // Bounded: links only point at older runs, but a hand-edited database must not make this loop forever.
+        for (var depth = 0; ancestorId is { } id && depth < 64; depth++)
+        {
+            var links = await db.Runs.AsNoTracking().Where(r => r.Id == id)
+                .Select(r => new { r.BatchItemId, r.ReplayOfRunId, r.BranchOfRunId }).FirstOrDefaultAsync(cancellationToken);
+            if (links is null) return null;
+            if (links.BatchItemId is not null) return links.BatchItemId;
+            ancestorId = links.ReplayOfRunId ?? links.BranchOfRunId;
+        }
+        return null;
+    }
 
     public static SystemContent SystemFor(RunManifest manifest) => new()
     {

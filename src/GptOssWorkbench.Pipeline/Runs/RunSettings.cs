@@ -38,6 +38,9 @@ public sealed record RunSettings
     /// <summary>Function tools as a JSON array of {name, description, parameters} (see <see cref="RunTools"/>); null = none.</summary>
     public string? ToolsJson { get; init; }
 
+    /// <summary>Output tokens forced after the prompt before generation (see <see cref="RunManifest.ForcedPrefixTokenIds"/>); null = none.</summary>
+    public IReadOnlyList<int>? ForcedPrefixTokenIds { get; init; }
+
     public RunManifest ToManifest() => new()
     {
         ModelName = ModelName,
@@ -57,6 +60,7 @@ public sealed record RunSettings
         SystemInstructions = SystemInstructions,
         DeveloperInstructions = DeveloperInstructions,
         ToolsJson = ToolsJson,
+        ForcedPrefixTokenIds = ForcedPrefixTokenIds is null ? null : [.. ForcedPrefixTokenIds],
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>

@@ -28,6 +28,7 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
         if (body.ValueKind != JsonValueKind.Object) throw new ApiRequestException("The request body must be a JSON object.", "body");
         var model = String(body, "model") ?? throw new ApiRequestException("'model' is required.", "model");
         var messages = ReadMessages(body);
+        var forcedPrefix = ContinuedReasoning(body, messages);
         var tools = ReadTools(body);
         var effort = String(body, "reasoning_effort") switch
         {
@@ -50,6 +51,7 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             ToolsJson = tools.Count > 0 ? RunTools.Write(tools) : null,
             Logprobs = logprobs,
             TopLogprobs = topLogprobs ?? 0,
+            ForcedPrefixTokenIds = forcedPrefix,
         };
         var includeUsage = body.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
             && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
@@ -77,6 +79,35 @@ public sealed partial record ChatCompletionRequest(string Model, IReadOnlyList<P
             PresencePenalty = Number(body, "presence_penalty") ?? 0,
             FrequencyPenalty = Number(body, "frequency_penalty") ?? 0,
         };
+    }
+
+    /// <summary>
+    /// The extension <c>"continue_final_message": true</c> (vLLM's name): the last message is an assistant message with only
+    /// <c>reasoning_content</c>, a partial analysis that the model continues in the same message (rendered without its
+    /// <c>&lt;|end|&gt;</c>). That message is taken out of <paramref name="messages"/> and becomes the run's forced prefix.
+    /// </summary>
+    private static List<int>? ContinuedReasoning(JsonElement body, List<PromptMessage> messages)
+    {
+        if (Bool(body, "continue_final_message") != true) return null;
+        var all = body.GetProperty("messages");
+        var lastIndex = all.GetArrayLength() - 1;
+        var last = all[lastIndex];
+        var param = $"messages[{lastIndex}]";
+        if (!(last.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString() == "assistant"))
+            throw new ApiRequestException("continue_final_message needs the last message to be an assistant message with the reasoning_content to continue.", $"{param}.role");
+        if (!last.TryGetProperty("reasoning_content", out var reasoning) || reasoning.ValueKind != JsonValueKind.String)
+            throw new ApiRequestException("continue_final_message continues a partial analysis: the last assistant message needs reasoning_content (a string).", $"{param}.reasoning_content");
+        if (Content(last, param).Length > 0 || last.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0)
+            throw new ApiRequestException("continue_final_message continues the reasoning only: the last assistant message must have no content or tool_calls.", param);
+        messages.RemoveAt(messages.Count - 1);
+        try
+        {
+            return GptOssWorkbench.Pipeline.Branches.BranchService.AnalysisPrefix(reasoning.GetString()!);
+        }
+        catch (GptOssWorkbench.Pipeline.Branches.BranchRefusedException e)
+        {
+            throw new ApiRequestException(e.Message, $"{param}.reasoning_content");
+        }
     }
 
     private static List<PromptMessage> ReadMessages(JsonElement body)

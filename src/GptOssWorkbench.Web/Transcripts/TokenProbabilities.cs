@@ -5,8 +5,11 @@ using GptOssWorkbench.Data.Runs;
 using GptOssWorkbench.Engine.Harmony;
 using GptOssWorkbench.Web.Api;
 
-/// <summary>One alternative the sampler could have picked, with its probability.</summary>
-public sealed record TokenAlternative(string Text, double Probability);
+/// <summary>One alternative the sampler could have picked, with its probability (and id, to branch the run with it).</summary>
+public sealed record TokenAlternative(string Text, double Probability, int TokenId);
+
+/// <summary>"Continue from here with …" on a token: the run's token position and the token id, or the text, to force there.</summary>
+public sealed record TokenBranchRequest(int Position, int? TokenId, string? Text);
 
 /// <summary>
 /// A generated content token as the transcript shows it. <see cref="Text"/> is what this token added to the message
@@ -67,7 +70,7 @@ public static class TokenProbabilities
             var events = parser.Feed(token.TokenId);
             var text = string.Concat(events.OfType<ContentDelta>().Select(d => d.Text));
             if (isContent)
-                current.Add(new ShownToken(i, text, Probability(token.Logprob), [.. token.Top.Select(a => new TokenAlternative(ApiLogprobs.Text(a.TokenId), Probability(a.Logprob)))]));
+                current.Add(new ShownToken(i, text, Probability(token.Logprob), [.. token.Top.Select(a => new TokenAlternative(ApiLogprobs.Text(a.TokenId), Probability(a.Logprob), a.TokenId))]));
             else if (text.Length > 0 && current.Count > 0)
                 // Bytes held back for an unfinished character, flushed by the terminator: they belong to the text before it.
                 current[^1] = current[^1] with { Text = current[^1].Text + text };

@@ -37,6 +37,7 @@ public sealed class BatchFlagExportTests : WorkbenchComponentTest, IAsyncLifetim
         Services.AddScoped<RunFlags>();
         // The batch page's replay box: the host's own service.
         Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Replays.ReplayService>());
+        Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Branches.BranchService>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()

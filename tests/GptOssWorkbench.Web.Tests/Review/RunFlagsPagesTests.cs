@@ -28,6 +28,7 @@ public sealed class RunFlagsPagesTests : WorkbenchComponentTest, IAsyncLifetime
         // The transcript page's replay box: the host's own services.
         Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Updates.RunUpdates>());
         Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Replays.ReplayService>());
+        Services.AddSingleton(_host.Services.GetRequiredService<GptOssWorkbench.Pipeline.Branches.BranchService>());
     }
 
     async Task IAsyncLifetime.DisposeAsync()
