@@ -24,10 +24,12 @@ public sealed class PipelineStartup(IServiceProvider services, PipelineRole role
         // and that must be reported, not crash the host.
         ModelCatalog catalog;
         RunRecovery recovery;
+        ModelDownloadService downloads;
         try
         {
             catalog = services.GetRequiredService<ModelCatalog>();
             recovery = services.GetRequiredService<RunRecovery>();
+            downloads = services.GetRequiredService<ModelDownloadService>();
             // Fast (reads config.json headers): done before the host serves, so configured models are listed at once.
             await catalog.RegisterConfiguredAsync(cancellationToken);
         }
@@ -46,8 +48,14 @@ public sealed class PipelineStartup(IServiceProvider services, PipelineRole role
                 if (options.Value.RecoverOnStart && role.RecoversRuns)
                 {
                     await recovery.RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
-                    await services.GetRequiredService<ModelDownloadService>().RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
+                    await downloads.RecoverAsync(requeueRunning: role.Embedded, CancellationToken.None);
                 }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host stopped (a start that failed, a port in use say) before this finished: nothing to recover
+                // into, and a stack trace here would bury the one line that says why the start failed.
+                logger.LogInformation("Pipeline start-up work stopped: the host shut down first");
             }
             catch (Exception e)
             {
