@@ -7,6 +7,7 @@ using GptOssWorkbench.Engine.Weights;
 using GptOssWorkbench.Engine.Weights.Checkpoints;
 using GptOssWorkbench.Pipeline.Downloads;
 using GptOssWorkbench.Pipeline.Models;
+using Microsoft.Extensions.Configuration;
 
 /// <summary>
 /// `gptoss download`: fetches what the engine needs of a hub repo (resumable, sha256-verified, placed atomically; see
@@ -28,7 +29,7 @@ public static class DownloadCommand
         };
         var endpoint = new Option<string?>("--endpoint") { Description = $"Hub or mirror URL (default: HF_ENDPOINT, else {HubOptions.DefaultEndpoint})" };
 
-        var command = new Command("download", "Download a model from the Hugging Face hub (token from HF_TOKEN), verify it and inspect it");
+        var command = new Command("download", "Download a model from the Hugging Face hub (token from HF_TOKEN or Hub__Token), verify it and inspect it");
         command.Arguments.Add(repo);
         foreach (var option in new Option[] { revision, output, include, endpoint }) command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(repo)!, parse.GetValue(revision)!, parse.GetValue(output),
@@ -38,13 +39,15 @@ public static class DownloadCommand
 
     private static async Task<int> RunAsync(string repo, string revision, string? output, string[] includes, string? endpoint, CancellationToken cancellationToken)
     {
-        var options = HubOptions.From(null);
+        // The same settings as the web app, from the environment: HF_TOKEN / HF_ENDPOINT win, then Hub__Token,
+        // Hub__Endpoint, Hub__ParallelFiles (a machine configured for the workbench needs nothing more for the CLI).
+        var options = HubOptions.From(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         if (!string.IsNullOrWhiteSpace(endpoint)) options.Endpoint = endpoint.TrimEnd('/');
         var directory = Path.GetFullPath(output ?? repo.Split('/')[^1]);
         using var http = HubClient.CreateHttpClient();
         var downloader = new HubDownloader(new HubClient(http, options), options);
         // Never the token itself: only whether one is set, so a pasted log cannot leak it.
-        Console.Error.WriteLine($"Downloading {repo}@{revision} from {options.Endpoint} into {directory} ({(options.HasToken ? "HF_TOKEN set" : "no HF_TOKEN")})");
+        Console.Error.WriteLine($"Downloading {repo}@{revision} from {options.Endpoint} into {directory} ({(options.HasToken ? "token set" : "no token: set HF_TOKEN for gated repos")})");
         HubDownloadResult result;
         var clock = Stopwatch.StartNew();
         try

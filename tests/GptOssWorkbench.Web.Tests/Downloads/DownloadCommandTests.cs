@@ -38,7 +38,8 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         Assert.Contains("parameters", result.StdOut);
         Assert.Contains("GB resident", result.StdOut);
         Assert.DoesNotContain(Token, result.StdOut + result.StdErr);
-        Assert.Contains("HF_TOKEN set", result.StdErr);
+        Assert.Contains("(token set)", result.StdErr);
+        Assert.All(_hub.Requests.Where(r => r.Server != "cdn"), r => Assert.Equal($"Bearer {Token}", r.Authorization));
         using var json = JsonDocument.Parse(result.LastLine);
         Assert.Equal(FakeHub.Commit, json.RootElement.GetProperty("commit").GetString());
         Assert.Equal(CheckpointFacts().Parameters, json.RootElement.GetProperty("parameters").GetInt64());
@@ -81,6 +82,18 @@ public sealed class DownloadCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_hub_token_setting_is_used_when_hf_token_is_not_set()
+    {
+        var result = await Gptoss(token: null, new Dictionary<string, string> { ["Hub__Token"] = "hf_from_setting" },
+            "download", FakeHub.Repo, "--out", Out, "--endpoint", _hub.Endpoint);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("(token set)", result.StdErr);
+        Assert.DoesNotContain("hf_from_setting", result.StdOut + result.StdErr);
+        Assert.Contains(_hub.Requests, r => r.Authorization == "Bearer hf_from_setting");
+    }
+
+    [Fact]
     public async Task An_unknown_revision_fails_with_its_name_in_the_message()
     {
         var result = await Gptoss(token: null, "download", FakeHub.Repo, "--revision", "no-such-branch", "--out", Out, "--endpoint", _hub.Endpoint);
@@ -100,7 +113,9 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{StdOut}\nstderr:\n{StdErr}";
     }
 
-    private static async Task<Result> Gptoss(string? token, params string[] args)
+    private static Task<Result> Gptoss(string? token, params string[] args) => Gptoss(token, new Dictionary<string, string>(), args);
+
+    private static async Task<Result> Gptoss(string? token, Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(GptossDll);
@@ -108,6 +123,8 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         start.Environment.Remove("HF_ENDPOINT");
         if (token is null) start.Environment.Remove("HF_TOKEN");
         else start.Environment["HF_TOKEN"] = token;
+        start.Environment.Remove("Hub__Token");
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
